@@ -1,0 +1,4 @@
+/** The current time, passed in so engines and tests control it. */
+export type Clock = () => Date;
+
+export const systemClock: Clock = () => new Date();
