@@ -1,0 +1,34 @@
+// Builds the web app when web/dist is missing or older than its sources, so `npm start`
+// always serves the current UI without rebuilding on every start. Skips quietly when the
+// build tools are not installed (npm install --omit=dev).
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const web = path.join(root, 'web');
+const dist = path.join(web, 'dist', 'index.html');
+
+function newest(dir) {
+  let t = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const p = path.join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+if (!fs.existsSync(path.join(web, 'vite.config.ts'))) process.exit(0);
+if (!fs.existsSync(path.join(root, 'node_modules', 'vite'))) {
+  console.log('[wellage] vite is not installed; skipping the web build.');
+  process.exit(0);
+}
+const stale = !fs.existsSync(dist) || fs.statSync(dist).mtimeMs < newest(web);
+if (!stale && !process.argv.includes('--force')) process.exit(0);
+console.log('[wellage] building the web app…');
+const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);

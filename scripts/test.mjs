@@ -1,0 +1,55 @@
+// `npm test`: the whole suite. Runs every step even after one fails, so a single run
+// lists every problem, then prints one closing line with the totals.
+//   1. typecheck (tsc --noEmit)   2. unit + integration tests (vitest; PGlite and the
+//   PostgreSQL server)   3. the web build   4. browser tests (Chromium via playwright-core)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wellage-test-'));
+const steps = [];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+function run(name, cmd, args, env = {}) {
+  console.log(`\n=== ${name} ===`);
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const ok = r.status === 0;
+  steps.push({ name, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  return ok;
+}
+
+function vitest(name, config, reportFile) {
+  const ok = run(name, bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`]);
+  try {
+    const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+    if (!ok && report.numFailedTests === 0) failed += 1; // a suite that failed to load
+  } catch {
+    if (!ok) failed += 1;
+  }
+  return ok;
+}
+
+if (!run('typecheck', bin('tsc'), ['--noEmit', '-p', '.'])) failed += 1;
+if (fs.existsSync(path.join(root, 'web', 'tsconfig.json')) && !run('typecheck web', bin('tsc'), ['--noEmit', '-p', 'web'])) failed += 1;
+vitest('unit and integration tests', 'vitest.config.ts', path.join(tmp, 'unit.json'));
+if (fs.existsSync(path.join(root, 'vitest.e2e.config.ts'))) {
+  if (run('web build', process.execPath, ['scripts/ensure-web-build.mjs'])) {
+    vitest('browser tests', 'vitest.e2e.config.ts', path.join(tmp, 'e2e.json'));
+  } else {
+    failed += 1;
+  }
+}
+
+console.log('\n=== summary ===');
+for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.seconds} s)`);
+console.log(`\nwellage: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || steps.some((s) => !s.ok) ? 1 : 0);

@@ -1,0 +1,93 @@
+/**
+ * The `wellage` command line. Thin: each command opens the platform, calls a service and
+ * prints. Machine-readable output goes to stdout (JSON), messages to stderr.
+ */
+import { Command, CommanderError } from 'commander';
+import { loadConfig, ConfigError } from '../platform/config.ts';
+import { isAppError } from '../platform/errors.ts';
+import { serveCommand } from './serve.ts';
+import { auditVerifyCommand, dbMigrateCommand, exportCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('wellage')
+    .description(
+      'WellAge: FHIR-native platform for aesthetic and well-aging medicine.\n' +
+        'Honours WELLAGE_DATA_DIR (embedded PGlite, default ./data) and DATABASE_URL (a PostgreSQL server).',
+    )
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('serve the API and the web app (migrates; seeds the demo clinic into an empty database)')
+    .option('--no-seed', 'do not seed the synthetic demo clinic')
+    .action(async (opts: { seed: boolean }) => serveCommand(loadConfig(), opts));
+
+  const db = program.command('db').description('database tasks');
+  db.command('migrate')
+    .description('apply the committed SQL migrations')
+    .action(async () => dbMigrateCommand(loadConfig()));
+
+  const seed = program.command('seed').description('fill the database with synthetic data');
+  seed
+    .command('demo')
+    .description('seed the synthetic demo clinic (2 clinics, users of every role, 30+ patients each)')
+    .action(async () => seedDemoCommand(loadConfig()));
+
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit
+    .command('verify')
+    .description('recompute the hash chain; exit status 1 and the first broken row when it does not hold')
+    .action(async () => auditVerifyCommand(loadConfig()));
+
+  const user = program.command('user').description('user accounts');
+  user
+    .command('create')
+    .description('create a user in a clinic')
+    .requiredOption('--clinic <id>', 'clinic id')
+    .requiredOption('--email <email>', 'login email')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--role <role>', 'admin | clinician | nurse | patient | learner')
+    .option('--patient <id>', 'the FHIR Patient id (role patient)')
+    .option('--practitioner <id>', 'the FHIR Practitioner id (staff)')
+    .option('--locale <locale>', 'en | es', 'en')
+    .option('--password-stdin', 'read the password from standard input (recommended)')
+    .option('--password <password>', 'the password (visible in the process list: prefer --password-stdin)')
+    .action(async (opts) => userCreateCommand(loadConfig(), opts));
+
+  program
+    .command('import')
+    .description('import FHIR R4 Bundles (transaction or batch); one JSON line per file on stdout')
+    .argument('<bundle.json...>', 'bundle files, imported in the order given')
+    .option('--clinic <id>', 'the clinic that owns the imported data (default: the only clinic)')
+    .action(async (files: string[], opts: { clinic?: string }) => importCommand(loadConfig(), files, opts));
+
+  program
+    .command('export')
+    .description("write a FHIR Bundle of everything about one patient to stdout")
+    .argument('<patient-id>', 'the Patient id')
+    .action(async (patientId: string) => exportCommand(loadConfig(), patientId));
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    if (isAppError(e)) {
+      process.stderr.write(`wellage: ${e.code}: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`wellage: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
