@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError, ERRORS, invalidField } from './errors.ts';
 
 const doc = fs.readFileSync(path.join(import.meta.dirname, '../../docs/errors.md'), 'utf8');
-const documented = new Map([...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]));
+const documented = new Map([...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
 
 describe('error catalogue', () => {
   it('documents every code with its status in docs/errors.md', () => {

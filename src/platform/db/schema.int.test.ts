@@ -4,13 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
-import { sql } from 'drizzle-orm';
+import { is, sql } from 'drizzle-orm';
+import { PgTable as PgTableClass } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
 import { execute } from './database.ts';
 import { migrate } from './migrate.ts';
 import { DB_KINDS, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 
-const tables = Object.values(schema).filter((v): v is PgTable => typeof v === 'object' && v !== null && Symbol.for('drizzle:IsDrizzleTable') in v);
+const tables = (Object.values(schema) as unknown[]).filter((v): v is PgTable => is(v, PgTableClass));
 
 describe.each(DB_KINDS)('schema on %s', (kind) => {
   let t: TestDatabase;
