@@ -22,6 +22,7 @@ export const ERRORS = {
   GONE: { status: 410, title: 'The resource was deleted' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
   VERSION_CONFLICT: { status: 412, title: 'The resource changed since the version you hold' },
+  MULTIPLE_MATCHES: { status: 412, title: 'The condition matches more than one resource' },
   UNKNOWN_RESOURCE_TYPE: { status: 400, title: 'Not a FHIR R4 resource type' },
   INVALID_RESOURCE: { status: 400, title: 'The FHIR resource is not valid' },
   BROKEN_REFERENCE: { status: 400, title: 'A reference points to nothing that exists' },
