@@ -188,6 +188,15 @@ export async function exportCommand(config: Config, patientId: string): Promise<
     if (!clinicId) throw new AppError('NOT_FOUND', `No Patient with id ${patientId}`, { field: 'patient-id' });
     const ctx = systemContext(clinicId, 'cli:export');
     const bundle = await exportPatient(services.fhir, ctx, patientId, CLI_BASE_URL);
+    // An export leaves the system with the whole record: audited as such, beyond the reads.
+    await services.audit.record(ctx, {
+      action: 'export',
+      outcome: 'success',
+      resourceType: 'Patient',
+      resourceId: patientId,
+      patientId,
+      detail: { entries: bundle.entry?.length ?? 0 },
+    });
     process.stdout.write(`${JSON.stringify(bundle, null, 2)}\n`);
   });
 }

@@ -42,11 +42,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of the given kind. */
-export async function openTestDatabase(kind: DbKind): Promise<TestDatabase> {
+/** A fresh database of the given kind, migrated unless `migrated: false`. */
+export async function openTestDatabase(kind: DbKind, options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const migrated = options.migrated ?? true;
   if (kind === 'pglite') {
     const database = await openDatabase({ dataDir: 'memory://' });
-    await migrate(database);
+    if (migrated) await migrate(database);
     return { database, url: undefined, drop: () => database.close() };
   }
   const name = `wellage_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
@@ -57,7 +58,7 @@ export async function openTestDatabase(kind: DbKind): Promise<TestDatabase> {
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
   const database = await openDatabase({ databaseUrl: url.toString() });
-  await migrate(database);
+  if (migrated) await migrate(database);
   return {
     database,
     url: url.toString(),
