@@ -30,5 +30,7 @@ console.log('[wellage] building the web app…');
 const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
   cwd: root,
   stdio: 'inherit',
+  // Test runners set NODE_ENV=test, and vite would then ship React's development build.
+  env: { ...process.env, NODE_ENV: 'production' },
 });
 process.exit(r.status ?? 1);

@@ -5,13 +5,20 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type UserConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const webRoot = path.dirname(fileURLToPath(import.meta.url));
 const apiTarget = process.env.WELLAGE_API_URL ?? 'http://127.0.0.1:3000';
 
-export default defineConfig({
+export default defineConfig(({ command, mode }) => {
+  // Vite keeps an inherited NODE_ENV (vitest sets `test`), which would ship React's
+  // development build and dev JSX; a production build always gets the production ones.
+  if (command === 'build' && mode === 'production') process.env.NODE_ENV = 'production';
+  return config;
+});
+
+const config = {
   root: webRoot,
   plugins: [react()],
   build: {
@@ -26,4 +33,4 @@ export default defineConfig({
       '/fhir': apiTarget,
     },
   },
-});
+} satisfies UserConfig;

@@ -34,6 +34,7 @@ export interface BuildAppOptions {
 
 export async function buildApp(services: Services, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = services.deps;
+  const webDist = options.webDist === undefined ? WEB_DIST : options.webDist && path.resolve(options.webDist);
   const app = Fastify({
     logger: loggerOptions(options.logLevel ?? config.logLevel),
     bodyLimit: config.bodyLimitBytes,
@@ -48,7 +49,6 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     // The web app owns every non-API path (client-side routing).
-    const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
     const isApi = request.url.startsWith('/api/') || isFhirPath(request.url) || request.url.startsWith('/docs');
     if (!isApi && request.method === 'GET' && webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
       return reply.type('text/html').sendFile('index.html', webDist);
@@ -125,7 +125,6 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   await app.register(fileRoutes, { services });
   await app.register(fhirRoutes, { services, prefix: '/fhir/R4' });
 
-  const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
   if (webDist && fs.existsSync(webDist)) {
     await app.register(staticFiles, { root: webDist, wildcard: false, index: 'index.html' });
   }
