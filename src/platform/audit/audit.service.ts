@@ -113,16 +113,17 @@ function fieldsOf(row: typeof auditEvent.$inferSelect): ChainedFields {
 
 /** Creates the audit log over the `audit_event` table. */
 export function createAuditLog({ database, clock }: AuditLogDeps): AuditLog {
-  async function append(tx: Queryable, ctx: RequestContext, inputs: readonly AuditInput[]): Promise<void> {
-    // Held until the surrounding transaction ends: the next writer sees this row as the tail.
+  /** Appends events (each with its own caller) at the chain's tail, inside `tx`. */
+  async function append(tx: Queryable, entries: readonly { ctx: RequestContext; input: AuditInput }[]): Promise<void> {
+    // Held until the surrounding transaction ends: the next writer sees these rows as the tail.
     await execute(tx, sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
     const tail = await tx.select({ seq: auditEvent.seq, hash: auditEvent.hash }).from(auditEvent).orderBy(desc(auditEvent.seq)).limit(1);
     let seq = tail[0]?.seq ?? 0;
     let prevHash = tail[0]?.hash ?? GENESIS_HASH;
     const at = clock();
-    const { actor, ...who } = actorOf(ctx);
-    const rows = inputs.map((input) => {
+    const rows = entries.map(({ ctx, input }) => {
       if (!(AUDIT_ACTIONS as readonly string[]).includes(input.action)) throw new Error(`Unknown audit action ${input.action}`);
+      const { actor, ...who } = actorOf(ctx);
       seq += 1;
       const fields: ChainedFields = {
         seq,
@@ -141,14 +142,51 @@ export function createAuditLog({ database, clock }: AuditLogDeps): AuditLog {
       prevHash = hash;
       return row;
     });
-    await tx.insert(auditEvent).values(rows);
+    // Bounded statement size: a large import audits thousands of entries at once.
+    for (let i = 0; i < rows.length; i += 500) await tx.insert(auditEvent).values(rows.slice(i, i + 500));
+  }
+
+  /**
+   * Group commit for events recorded outside a caller's transaction (reads, searches,
+   * logins). Every request must append to the one chain under one lock, so one
+   * transaction per event serialises the whole server on the audit tail. Instead, events
+   * that arrive while a flush is running wait and go together in the next transaction.
+   * Each caller still resolves only after its own events are committed: nothing is
+   * answered before it is audited, and a failed flush fails every request in it.
+   */
+  let pending: { ctx: RequestContext; inputs: readonly AuditInput[]; done: () => void; fail: (e: unknown) => void }[] = [];
+  let flushing = false;
+
+  async function flush(): Promise<void> {
+    flushing = true;
+    try {
+      while (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        try {
+          await database.transaction((tx) => append(tx, batch.flatMap(({ ctx, inputs }) => inputs.map((input) => ({ ctx, input })))));
+          for (const item of batch) item.done();
+        } catch (e) {
+          for (const item of batch) item.fail(e);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
   }
 
   async function recordMany(ctx: RequestContext, inputs: readonly AuditInput[], q?: Queryable): Promise<void> {
     if (inputs.length === 0) return;
     // The bare database handle is not a transaction: the advisory lock would end with the statement.
-    if (q && q !== database.db) return append(q, ctx, inputs);
-    await database.transaction((tx) => append(tx, ctx, inputs));
+    if (q && q !== database.db) return append(q, inputs.map((input) => ({ ctx, input })));
+    // A bug, not a refusal: fail the caller alone, before its events can spoil a shared flush.
+    for (const input of inputs) {
+      if (!(AUDIT_ACTIONS as readonly string[]).includes(input.action)) throw new Error(`Unknown audit action ${input.action}`);
+    }
+    await new Promise<void>((done, fail) => {
+      pending.push({ ctx, inputs, done, fail });
+      if (!flushing) void flush();
+    });
   }
 
   return {
