@@ -161,7 +161,7 @@ describe('observationValue', () => {
         { code: loinc('8480-6'), valueQuantity: { value: 128, unit: 'mm[Hg]' } },
       ],
     };
-    expect(observationValue(bp, 'en')).toBe('128/82 mm[Hg]');
+    expect(observationValue(bp, 'en')).toBe('128/82 mmHg');
   });
   it('shows a quantity, a coded value, or a string', () => {
     const base = { resourceType: 'Observation' as const, status: 'final' as const, code: loinc('29463-7') };

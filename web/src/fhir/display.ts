@@ -53,10 +53,31 @@ export function formatNumber(value: number, locale: string, digits = 1): string 
   return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value);
 }
 
-/** "120 mm[Hg]" style text: value in the locale, then the unit (human unit, else the UCUM code). */
+/**
+ * UCUM codes that records (Synthea's, our seed's) often carry in Quantity.unit, shown as a
+ * clinician writes them. Anything else is shown as recorded.
+ */
+const UCUM_DISPLAY: Record<string, string> = {
+  'mm[Hg]': 'mmHg',
+  '/min': '/min',
+  'kg/m2': 'kg/m²',
+  'mL/min/{1.73_m2}': 'mL/min/1.73 m²',
+  'mL/min/1.73m2': 'mL/min/1.73 m²',
+  Cel: '°C',
+  '[lb_av]': 'lb',
+  '[in_i]': 'in',
+};
+
+/** The unit of a quantity as a clinician writes it. */
+export function unitText(q: Quantity): string {
+  const raw = q.unit ?? q.code ?? '';
+  return UCUM_DISPLAY[raw] ?? raw;
+}
+
+/** "120 mmHg" style text: value in the locale, then the unit (human unit, else the UCUM code). */
 export function formatQuantity(q: Quantity | undefined, locale: string): string {
   if (!q || typeof q.value !== 'number') return '';
-  const unit = q.unit ?? q.code ?? '';
+  const unit = unitText(q);
   const comparator = q.comparator ? `${q.comparator} ` : '';
   return `${comparator}${formatNumber(q.value, locale, 2)}${unit ? ` ${unit}` : ''}`;
 }
@@ -159,7 +180,7 @@ export function observationValue(o: Observation, locale: string): string {
   const dia = comps.find((c) => hasLoinc(c.code, '8462-4'))?.valueQuantity;
   if (typeof sys?.value === 'number' && typeof dia?.value === 'number') {
     // Blood pressure reads "systolic/diastolic unit", whatever order the components come in.
-    const unit = sys.unit ?? sys.code ?? '';
+    const unit = unitText(sys);
     return `${formatNumber(sys.value, locale, 0)}/${formatNumber(dia.value, locale, 0)}${unit ? ` ${unit}` : ''}`;
   }
   return comps.map((c) => `${conceptText(c.code)}: ${formatQuantity(c.valueQuantity, locale)}`).join(', ');
