@@ -1,11 +1,13 @@
 /**
  * Structural validation of a FHIR R4 resource against the base StructureDefinitions
- * (cardinality, data types, unknown elements, primitive formats), via @medplum/core.
+ * (cardinality, data types, unknown elements, primitive formats), via @medplum/core,
+ * then the required bindings of `code` elements (bindings.ts), which @medplum/core skips.
  * The first issue becomes an AppError naming the element by its FHIRPath.
  */
 import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { AppError } from '../errors.ts';
+import { checkRequiredBindings } from './bindings.ts';
 import { isResourceType } from './definitions.ts';
 
 /** Largest accepted string element, characters; base64 notes in Synthea reach ~100 kB. */
@@ -43,6 +45,11 @@ export function validateFhirResource(value: unknown, prefix = ''): asserts value
       throw new AppError('INVALID_RESOURCE', `${field}: ${text}`, { field });
     }
     throw e;
+  }
+  const violation = checkRequiredBindings(value);
+  if (violation) {
+    const field = prefix ? at(violation.path.slice(type.length + 1)) : violation.path;
+    throw new AppError('INVALID_RESOURCE', `${field}: '${violation.value.slice(0, 64)}' is not in the value set ${violation.valueSet}`, { field });
   }
   checkStringSizes(value, type, at);
 }
