@@ -6,9 +6,13 @@
  *
  *   npx tsx bench/risk.bench.ts [--rows 1000000] [--keep]
  *
+ * Also runs `wellage risk score --model all` on the same file as a separate process (what an
+ * operator runs), timed from outside, with the peak memory the CLI reports.
+ *
  * The synthetic panel is written to a temporary file first (seeded, so every run scores the
  * same patients) and streamed from disk, so peak RSS shows the streaming memory bound.
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -90,6 +94,21 @@ class NullSink extends Writable {
   }
 }
 
+/** Runs the CLI on `file`; wall time includes process start-up (tsx loading the sources). */
+async function runCli(file: string, out: string): Promise<{ rows: number; seconds: number; peakMiB: number }> {
+  const bin = path.resolve(import.meta.dirname, '../bin/wellage.mjs');
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, [bin, 'risk', 'score', '--model', 'all', '--in', file, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = (await once(child, 'close')) as [number];
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (code !== 0) throw new Error(`wellage risk score exited ${code}: ${stderr}`);
+  const rows = Number(/Scored ([\d,]+) rows/.exec(stderr)?.[1]?.replace(/,/g, '') ?? NaN);
+  const peakMiB = Number(/peak memory (\d+) MiB/.exec(stderr)?.[1] ?? NaN);
+  return { rows, seconds, peakMiB };
+}
+
 async function main(): Promise<void> {
   const file = path.join(os.tmpdir(), `wellage-risk-bench-${ROWS}.csv`);
   if (!fs.existsSync(file)) {
@@ -131,10 +150,16 @@ async function main(): Promise<void> {
     return results;
   });
 
+  // 4. Through the CLI: a real process, file in, file out.
+  const cliOut = path.join(os.tmpdir(), `wellage-risk-bench-${ROWS}-scored.csv`);
+  const cli = await runCli(file, cliOut);
+  fs.rmSync(cliOut, { force: true });
+
   const evals = batch.result.rows * MODEL_IDS.length;
   const table = [
     { case: 'parse CSV only', rows: parse.result, seconds: parse.seconds, 'rows/s': parse.result / parse.seconds, 'patient-model evals/s': NaN, 'peak RSS MiB': parse.peakMiB },
     { case: `score ${MODEL_IDS.length} models (CSV in, CSV out)`, rows: batch.result.rows, seconds: batch.seconds, 'rows/s': batch.result.rows / batch.seconds, 'patient-model evals/s': evals / batch.seconds, 'peak RSS MiB': batch.peakMiB },
+    { case: 'wellage risk score --model all (CLI process)', rows: cli.rows, seconds: cli.seconds, 'rows/s': cli.rows / cli.seconds, 'patient-model evals/s': (cli.rows * MODEL_IDS.length) / cli.seconds, 'peak RSS MiB': cli.peakMiB },
     { case: `engines only (${inputs.length.toLocaleString('en')} patients, no I/O)`, rows: inputs.length, seconds: engines.seconds, 'rows/s': inputs.length / engines.seconds, 'patient-model evals/s': (inputs.length * MODEL_IDS.length) / engines.seconds, 'peak RSS MiB': engines.peakMiB },
   ];
   console.log(`\ninput ${(size / 2 ** 20).toFixed(1)} MiB, ${batch.result.outputRows.toLocaleString('en')} output rows (${(sink.bytes / 2 ** 20).toFixed(0)} MiB), ${batch.result.errorRows.toLocaleString('en')} refused (outside a model's population)`);

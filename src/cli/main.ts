@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig, ConfigError } from '../platform/config.ts';
 import { isAppError } from '../platform/errors.ts';
 import { serveCommand } from './serve.ts';
+import { riskScoreCommand } from './risk.ts';
 import { auditVerifyCommand, dbMigrateCommand, exportCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
 
 export function buildProgram(): Command {
@@ -67,6 +68,20 @@ export function buildProgram(): Command {
     .description("write a FHIR Bundle of everything about one patient to stdout")
     .argument('<patient-id>', 'the Patient id')
     .action(async (patientId: string) => exportCommand(loadConfig(), patientId));
+
+  const risk = program.command('risk').description('cardiovascular risk');
+  risk
+    .command('score')
+    .description('score a panel of patients (CSV, NDJSON or a FHIR Bundle); one output row per patient, model and outcome')
+    .option('--model <models>', 'pce | prevent | score2 | score2-op | framingham | framingham-bmi | qrisk3 | all, or a comma-separated list', 'all')
+    .option('--in <file>', 'input file (- or absent: standard input)')
+    .option('--out <file>', 'output file (- or absent: standard output)')
+    .option('--format <format>', 'input format csv | ndjson | fhir (default: from the --in extension .csv/.ndjson/.json, else csv)')
+    .option('--out-format <format>', 'output format csv | ndjson (default: from the --out extension, else the input format; csv for fhir)')
+    .option('--as-of <date>', 'FHIR input: the date inputs are assembled for (default: now)')
+    .option('--country <code>', 'FHIR input: ISO country for the SCORE2 region when a Patient has no address country')
+    .option('--allow-extrapolation', 'score outside the validated populations, flagged as extrapolated')
+    .action(async (opts) => riskScoreCommand(opts));
 
   return program;
 }

@@ -11,6 +11,7 @@ import { createConsentService, type ConsentService } from './consent/consent.ser
 import { createFhirRepository, type FhirRepository } from './fhir/repository.ts';
 import { createLocalBlobStore, type BlobStore } from './files/blob-store.ts';
 import { createFileService, type FileService } from './files/files.service.ts';
+import { createRiskService, type RiskService } from '../risk/risk.service.ts';
 import path from 'node:path';
 
 export interface PlatformDeps {
@@ -28,6 +29,7 @@ export interface Services {
   readonly consent: ConsentService;
   readonly fhir: FhirRepository;
   readonly files: FileService;
+  readonly risk: RiskService;
 }
 
 export function createServices(deps: PlatformDeps): Services {
@@ -38,5 +40,6 @@ export function createServices(deps: PlatformDeps): Services {
   const auth = createAuthService({ database, clock, config, audit });
   const blobs = deps.blobs ?? createLocalBlobStore(path.join(config.dataDir, 'files'));
   const files = createFileService({ database, clock, config, audit, blobs });
-  return { deps, audit, auth, consent, fhir, files };
+  const risk = createRiskService({ database, clock, fhir, consent, audit });
+  return { deps, audit, auth, consent, fhir, files, risk };
 }

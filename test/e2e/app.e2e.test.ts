@@ -258,7 +258,12 @@ describe('the web app in Chromium', () => {
       await page.getByLabel('Patient id').fill(chosen.id);
       await page.getByRole('button', { name: 'Apply filters' }).click();
       // Long ids show shortened, with the full id in the cell's title.
-      const read = table.getByRole('row').filter({ hasText: 'clinician' }).filter({ has: page.locator(`td[title="Patient/${chosen.id}"]`) });
+      // (The chart's risk section also records an 'ai-call' on the Patient: pick the read.)
+      const read = table
+        .getByRole('row')
+        .filter({ hasText: 'clinician' })
+        .filter({ has: page.locator(`td[title="Patient/${chosen.id}"]`) })
+        .filter({ has: page.getByRole('cell', { name: 'read', exact: true }) });
       await read.first().waitFor();
       expect(await read.first().textContent()).toContain('read');
 

@@ -10,6 +10,7 @@ import { AuditPage } from './pages/AuditPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { PatientChartPage } from './pages/PatientChartPage.tsx';
 import { PatientListPage } from './pages/PatientListPage.tsx';
+import { RiskPanelPage } from './pages/RiskPanelPage.tsx';
 import { LearnerHome, NotAllowedPage, NotFoundPage } from './pages/SimplePages.tsx';
 
 /** Signed-in pages: nobody signed in goes to the login form, which brings them back here after. */
@@ -67,6 +68,14 @@ export function App() {
           element={
             <RoleGate allow={canOpenCharts}>
               <PatientChartPage />
+            </RoleGate>
+          }
+        />
+        <Route
+          path="risk"
+          element={
+            <RoleGate allow={canListPatients}>
+              <RiskPanelPage />
             </RoleGate>
           }
         />

@@ -22,6 +22,7 @@ import { consentRoutes } from '../consent/routes.ts';
 import { fileRoutes } from '../files/routes.ts';
 import { fhirRoutes } from '../fhir/routes.ts';
 import { loggerOptions } from './logging.ts';
+import { riskRoutes } from '../../risk/routes.ts';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
@@ -124,6 +125,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   await app.register(consentRoutes, { services });
   await app.register(fileRoutes, { services });
   await app.register(fhirRoutes, { services, prefix: '/fhir/R4' });
+  await app.register(riskRoutes, { services });
 
   if (webDist && fs.existsSync(webDist)) {
     await app.register(staticFiles, { root: webDist, wildcard: false, index: 'index.html' });

@@ -154,17 +154,11 @@ export const RXNORM = {
   levonorgestrel: rx('6373', 'levonorgestrel'),
 } as const;
 
-/** Which RxNorm ingredients are statins and antihypertensives (for risk inputs). */
-export const STATIN_CODES: readonly string[] = [RXNORM.atorvastatin, RXNORM.simvastatin, RXNORM.rosuvastatin].map(
-  (c) => c.code as string,
-);
-export const ANTIHYPERTENSIVE_CODES: readonly string[] = [
-  RXNORM.ramipril,
-  RXNORM.enalapril,
-  RXNORM.lisinopril,
-  RXNORM.amlodipine,
-  RXNORM.hydrochlorothiazide,
-].map((c) => c.code as string);
+/**
+ * Which RxNorm ingredients are statins and antihypertensives (for risk inputs). The lists
+ * live with the risk capability, which owns their meaning; re-exported here for the seed.
+ */
+export { STATIN_CODES, ANTIHYPERTENSIVE_CODES } from '../../risk/medication-classes.ts';
 
 /** Allergy substances (SNOMED CT substances; hyaluronidase as text only, see `verify`). */
 export const ALLERGEN = {

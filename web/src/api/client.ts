@@ -45,7 +45,11 @@ export function onSessionEnded(handler: (() => void) | undefined): void {
   sessionEnded = handler;
 }
 
-async function call<T>(path: string, init: RequestInit = {}, fhir = false): Promise<T> {
+/**
+ * One JSON call to the API with the session cookie; a failure becomes an ApiError.
+ * Exported for the capability folders (e.g. web/src/risk/api.ts) that add their own calls.
+ */
+export async function call<T>(path: string, init: RequestInit = {}, fhir = false): Promise<T> {
   const headers = new Headers(init.headers);
   headers.set('accept', fhir ? 'application/fhir+json' : 'application/json');
   if (init.body !== undefined) headers.set('content-type', 'application/json');

@@ -15,6 +15,7 @@ export function Layout() {
 
   const links: { to: string; label: string }[] = [];
   if (canListPatients(user.role)) links.push({ to: '/patients', label: t('nav.patients') });
+  if (canListPatients(user.role)) links.push({ to: '/risk', label: t('nav.risk') });
   if (user.role === 'patient' && user.patientId) {
     links.push({ to: `/patients/${encodeURIComponent(user.patientId)}`, label: t('nav.myChart') });
   }

@@ -14,6 +14,7 @@ import { ConsentsSection } from './chart/ConsentsSection.tsx';
 import { AllergiesSection, MedicationsSection, ProblemsSection } from './chart/ListSections.tsx';
 import { PatientHeader } from './chart/PatientHeader.tsx';
 import { LabsSection, VitalsSection } from './chart/VitalsSection.tsx';
+import { RiskSection } from '../risk/RiskSection.tsx';
 
 /**
  * One patient's chart. The Patient is read first; only when the server shows it do the
@@ -68,6 +69,7 @@ export function PatientChartPage() {
           <ConsentsSection patientId={patientId} />
         </Stack>
       </SimpleGrid>
+      <RiskSection patientId={patientId} />
     </Stack>
   );
 }
