@@ -4,6 +4,7 @@
  * OperationOutcome under /fhir/R4), nothing is half-written, and the server keeps serving.
  * Each room's own tests go deeper; this is the view from the door.
  */
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { execute } from '../src/platform/db/database.ts';
@@ -39,6 +40,8 @@ const CASES: Case[] = [
   { name: 'no route', as: 'nurse', method: 'GET', url: '/api/no-such-thing', status: 404, code: 'NOT_FOUND' },
   { name: 'not signed in', as: 'anonymous', method: 'GET', url: '/api/auth/me', status: 401, code: 'UNAUTHENTICATED' },
   { name: 'role not allowed', as: 'nurse', method: 'GET', url: '/api/audit', status: 403, code: 'FORBIDDEN' },
+  { name: 'oversized streamed panel', method: 'POST', url: '/api/risk/batch', contentType: 'text/csv', body: `id,sex,age\n${'p,female,50\n'.repeat(200)}`, status: 413, code: 'BODY_TOO_LARGE' },
+  { name: 'panel in an unknown format', method: 'POST', url: '/api/risk/batch', contentType: 'application/json', body: json({ id: 1 }), status: 400, code: 'VALIDATION_FAILED', field: 'headers.content-type' },
   // FHIR: OperationOutcome naming the element.
   { name: 'FHIR malformed JSON', method: 'POST', url: '/fhir/R4/Patient', contentType: FHIR, body: '{"resourceType":"Patient",', status: 400, code: 'MALFORMED_JSON' },
   { name: 'FHIR wrong type for an element', method: 'POST', url: '/fhir/R4/Patient', contentType: FHIR, body: json({ resourceType: 'Patient', birthDate: 19750203 }), status: 400, code: 'INVALID_RESOURCE', field: 'Patient.birthDate' },
@@ -56,7 +59,7 @@ describe.each(DB_KINDS)('bad inputs on %s', (kind) => {
   const cookies: Record<string, string> = {};
 
   beforeAll(async () => {
-    h = await openTestApp(kind, { WELLAGE_BODY_LIMIT_BYTES: '65536' });
+    h = await openTestApp(kind, { WELLAGE_BODY_LIMIT_BYTES: '65536', WELLAGE_BATCH_LIMIT_BYTES: '1024' });
     cookies.nurse = await h.login('nurse@a.test');
     cookies.admin = await h.login('admin@a.test');
   });
@@ -83,6 +86,19 @@ describe.each(DB_KINDS)('bad inputs on %s', (kind) => {
       if (c.field) expect(problem.field).toBe(c.field);
     }
     // Whatever came before, the server still answers.
+    expect((await h.app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('cuts off a streamed panel without a declared length once it passes the limit', async () => {
+    const chunks = ['id,sex,age\n', ...Array.from({ length: 100 }, (_, i) => `p${i},female,50\n`)];
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/risk/batch',
+      headers: { cookie: cookies.nurse!, 'content-type': 'text/csv' },
+      payload: Readable.from(chunks.map((c) => Buffer.from(c))),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().code).toBe('BODY_TOO_LARGE');
     expect((await h.app.inject({ url: '/health' })).statusCode).toBe(200);
   });
 

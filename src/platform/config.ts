@@ -25,6 +25,8 @@ const ENV_TABLE = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Largest accepted request body, bytes (FHIR bundles can be large). */
   WELLAGE_BODY_LIMIT_BYTES: positiveInt.default(16 * 1024 * 1024),
+  /** Largest accepted streamed panel for batch risk scoring, bytes (read as it arrives). */
+  WELLAGE_BATCH_LIMIT_BYTES: positiveInt.default(256 * 1024 * 1024),
   /** Largest accepted uploaded file, bytes. */
   WELLAGE_UPLOAD_LIMIT_BYTES: positiveInt.default(20 * 1024 * 1024),
   /** Largest accepted decoded image, pixels (width × height). */
@@ -49,6 +51,7 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly bodyLimitBytes: number;
+  readonly batchLimitBytes: number;
   readonly uploadLimitBytes: number;
   readonly uploadLimitPixels: number;
   readonly sessionTtlMinutes: number;
@@ -82,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.WELLAGE_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     bodyLimitBytes: e.WELLAGE_BODY_LIMIT_BYTES,
+    batchLimitBytes: e.WELLAGE_BATCH_LIMIT_BYTES,
     uploadLimitBytes: e.WELLAGE_UPLOAD_LIMIT_BYTES,
     uploadLimitPixels: e.WELLAGE_UPLOAD_LIMIT_PIXELS,
     sessionTtlMinutes: e.WELLAGE_SESSION_TTL_MINUTES,

@@ -10,7 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
 import { requireRole } from '../platform/http/request-context.ts';
-import { invalidField } from '../platform/errors.ts';
+import { AppError, invalidField } from '../platform/errors.ts';
 import { MODEL_IDS, type ModelId } from './index.ts';
 import { INPUT_FIELDS, type InputField } from './record-inputs.ts';
 
@@ -212,8 +212,27 @@ const NDJSON_TYPE = 'application/x-ndjson';
 export const riskRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  // Batch bodies are streamed to the scorer as they arrive, never buffered whole.
-  app.addContentTypeParser([CSV_TYPE, NDJSON_TYPE], (_request, payload, done) => done(null, payload));
+  // Batch bodies are streamed to the scorer as they arrive, never buffered whole, so
+  // Fastify's body limit does not apply: WELLAGE_BATCH_LIMIT_BYTES does. A declared length
+  // over it is refused before anything is read; a chunked body is cut off when it passes it.
+  const limit = services.deps.config.batchLimitBytes;
+  app.addContentTypeParser([CSV_TYPE, NDJSON_TYPE], (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      done(new AppError('BODY_TOO_LARGE', `The panel is larger than ${limit} bytes (WELLAGE_BATCH_LIMIT_BYTES)`), undefined);
+      return;
+    }
+    let seen = 0;
+    const capped = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        seen += chunk.length;
+        if (seen > limit) callback(new AppError('BODY_TOO_LARGE', `The panel is larger than ${limit} bytes (WELLAGE_BATCH_LIMIT_BYTES)`));
+        else callback(null, chunk);
+      },
+    });
+    payload.on('error', (e) => capped.destroy(e));
+    done(null, payload.pipe(capped));
+  });
 
   app.get(
     '/api/patients/:patientId/risk',
