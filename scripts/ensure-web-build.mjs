@@ -24,7 +24,9 @@ if (!fs.existsSync(path.join(root, 'node_modules', 'vite'))) {
   console.log('[wellage] vite is not installed; skipping the web build.');
   process.exit(0);
 }
-const stale = !fs.existsSync(dist) || fs.statSync(dist).mtimeMs < newest(web);
+// The web bundle also compiles the pure engines it shares with the server (skip logic).
+const sources = [web, path.join(root, 'src', 'intake'), path.join(root, 'content', 'intake')].filter((d) => fs.existsSync(d));
+const stale = !fs.existsSync(dist) || fs.statSync(dist).mtimeMs < Math.max(...sources.map(newest));
 if (!stale && !process.argv.includes('--force')) process.exit(0);
 console.log('[wellage] building the web app…');
 const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {

@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from '../platform/config.ts';
 import { isAppError } from '../platform/errors.ts';
 import { serveCommand } from './serve.ts';
 import { riskScoreCommand } from './risk.ts';
+import { intakeHistoryCommand } from './intake.ts';
 import { auditVerifyCommand, dbMigrateCommand, exportCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
 
 export function buildProgram(): Command {
@@ -82,6 +83,18 @@ export function buildProgram(): Command {
     .option('--country <code>', 'FHIR input: ISO country for the SCORE2 region when a Patient has no address country')
     .option('--allow-extrapolation', 'score outside the validated populations, flagged as extrapolated')
     .action(async (opts) => riskScoreCommand(opts));
+
+  const intake = program.command('intake').description('patient intake questionnaire');
+  intake
+    .command('history')
+    .description('print the preliminary history note, red flags, scores and extracted resources of a QuestionnaireResponse (no database)')
+    .argument('<questionnaire-response.json>', 'a FHIR QuestionnaireResponse to the shipped intake questionnaire')
+    .option('--lang <lang>', 'en | es', 'en')
+    .option('--format <format>', 'text | json', 'text')
+    .option('--as-of <date>', '"today" for future-date checks and recency windows, YYYY-MM-DD (default: today)')
+    .action(async (file: string, opts: { lang?: string; format?: string; asOf?: string }) => {
+      process.exitCode = await intakeHistoryCommand(file, opts);
+    });
 
   return program;
 }

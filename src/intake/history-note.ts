@@ -82,6 +82,15 @@ const SECTIONS: Record<SectionCode, { title: Text; code: Coding }> = {
   'screening-scores': { title: { en: 'Screening scores', es: 'Escalas de cribado' }, code: { system: WA, code: 'section-screening-scores', display: 'Screening scores' } },
 };
 
+/** The section code a Composition section's coding stands for (reading a stored note back). */
+export function sectionCodeOf(coding: Coding | undefined): SectionCode | undefined {
+  if (!coding) return undefined;
+  for (const [code, def] of Object.entries(SECTIONS) as [SectionCode, (typeof SECTIONS)[SectionCode]][]) {
+    if (def.code.system === coding.system && def.code.code === coding.code) return code;
+  }
+  return undefined;
+}
+
 export interface NoteInput {
   readonly view: ResponseView;
   readonly index: QuestionnaireIndex;

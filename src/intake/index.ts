@@ -18,10 +18,10 @@ export { extractResources, extractionBundle, intakeKeyOf, sourceLinkIdsOf, EXT_I
 export type { Extracted } from './extract.ts';
 export { reconcileIntake } from './reconcile.ts';
 export type { ReconcileResult } from './reconcile.ts';
-export { writeHistoryNote, noteToComposition, noteToText, EXT_NOTE_SENTENCE } from './history-note.ts';
-export type { HistoryNote, NoteSection, NoteSentence } from './history-note.ts';
+export { writeHistoryNote, noteToComposition, noteToText, sectionCodeOf, EXT_NOTE_SENTENCE } from './history-note.ts';
+export type { HistoryNote, NoteSection, NoteSentence, SectionCode, SentenceKind } from './history-note.ts';
 export { findRedFlags, RED_FLAG_RULES } from './red-flags.ts';
-export type { RedFlag, RedFlagCode } from './red-flags.ts';
+export type { RedFlag, RedFlagCode, RedFlagSeverity } from './red-flags.ts';
 export { scoreIntake, fitzpatrickType, packYears, DCQ_CUTOFF } from './scores.ts';
 export type { IntakeScores } from './scores.ts';
 export { buildResponse } from './build-response.ts';

@@ -12,6 +12,7 @@ import { createFhirRepository, type FhirRepository } from './fhir/repository.ts'
 import { createLocalBlobStore, type BlobStore } from './files/blob-store.ts';
 import { createFileService, type FileService } from './files/files.service.ts';
 import { createRiskService, type RiskService } from '../risk/risk.service.ts';
+import { createIntakeService, type IntakeService } from '../intake/intake.service.ts';
 import path from 'node:path';
 
 export interface PlatformDeps {
@@ -30,6 +31,7 @@ export interface Services {
   readonly fhir: FhirRepository;
   readonly files: FileService;
   readonly risk: RiskService;
+  readonly intake: IntakeService;
 }
 
 export function createServices(deps: PlatformDeps): Services {
@@ -41,5 +43,6 @@ export function createServices(deps: PlatformDeps): Services {
   const blobs = deps.blobs ?? createLocalBlobStore(path.join(config.dataDir, 'files'));
   const files = createFileService({ database, clock, config, audit, blobs });
   const risk = createRiskService({ database, clock, fhir, consent, audit });
-  return { deps, audit, auth, consent, fhir, files, risk };
+  const intake = createIntakeService({ database, clock, fhir, consent, audit });
+  return { deps, audit, auth, consent, fhir, files, risk, intake };
 }

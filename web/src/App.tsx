@@ -7,6 +7,7 @@ import { ErrorNotice } from './components/ErrorNotice.tsx';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/Loading.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { MyIntakePage, StaffIntakePage } from './pages/IntakePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { PatientChartPage } from './pages/PatientChartPage.tsx';
 import { PatientListPage } from './pages/PatientListPage.tsx';
@@ -68,6 +69,22 @@ export function App() {
           element={
             <RoleGate allow={canOpenCharts}>
               <PatientChartPage />
+            </RoleGate>
+          }
+        />
+        <Route
+          path="patients/:id/intake"
+          element={
+            <RoleGate allow={canListPatients}>
+              <StaffIntakePage />
+            </RoleGate>
+          }
+        />
+        <Route
+          path="intake"
+          element={
+            <RoleGate allow={(role) => role === 'patient'}>
+              <MyIntakePage />
             </RoleGate>
           }
         />

@@ -23,6 +23,7 @@ import { fileRoutes } from '../files/routes.ts';
 import { fhirRoutes } from '../fhir/routes.ts';
 import { loggerOptions } from './logging.ts';
 import { riskRoutes } from '../../risk/routes.ts';
+import { intakeRoutes } from '../../intake/routes.ts';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
@@ -126,6 +127,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   await app.register(fileRoutes, { services });
   await app.register(fhirRoutes, { services, prefix: '/fhir/R4' });
   await app.register(riskRoutes, { services });
+  await app.register(intakeRoutes, { services });
 
   if (webDist && fs.existsSync(webDist)) {
     await app.register(staticFiles, { root: webDist, wildcard: false, index: 'index.html' });

@@ -18,6 +18,7 @@ export function Layout() {
   if (canListPatients(user.role)) links.push({ to: '/risk', label: t('nav.risk') });
   if (user.role === 'patient' && user.patientId) {
     links.push({ to: `/patients/${encodeURIComponent(user.patientId)}`, label: t('nav.myChart') });
+    links.push({ to: '/intake', label: t('intake.nav') });
   }
   if (user.role === 'learner') links.push({ to: '/learn', label: t('nav.learn') });
   if (canReadAudit(user.role)) links.push({ to: '/audit', label: t('nav.audit') });

@@ -15,6 +15,7 @@ import { AllergiesSection, MedicationsSection, ProblemsSection } from './chart/L
 import { PatientHeader } from './chart/PatientHeader.tsx';
 import { LabsSection, VitalsSection } from './chart/VitalsSection.tsx';
 import { RiskSection } from '../risk/RiskSection.tsx';
+import { ChartIntake } from '../intake/ChartIntake.tsx';
 
 /**
  * One patient's chart. The Patient is read first; only when the server shows it do the
@@ -57,6 +58,7 @@ export function PatientChartPage() {
     <Stack gap="md">
       {back}
       <PatientHeader patient={load.data} now={now} />
+      <ChartIntake patientId={patientId} />
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <ProblemsSection patientId={patientId} />
         <AllergiesSection patientId={patientId} />

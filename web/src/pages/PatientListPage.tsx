@@ -10,6 +10,7 @@ import { PageTitle } from '../components/PageTitle.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate } from '../fhir/display.ts';
 import { patientPage } from '../fhir/patient.ts';
+import { IntakeFlagsCard } from '../intake/IntakeFlagsCard.tsx';
 
 const PAGE_SIZE = 20;
 
@@ -46,6 +47,7 @@ export function PatientListPage() {
   return (
     <>
       <PageTitle>{t('patients.title')}</PageTitle>
+      <IntakeFlagsCard />
       <form onSubmit={onSearch} role="search">
         <Group align="flex-end" gap="sm" mb="md">
           <TextInput
