@@ -13,5 +13,7 @@ export default defineConfig({
     pool: 'forks',
     // One browser, one server per file; files must not fight over CPU during timeouts.
     fileParallelism: false,
+    // A loaded CI machine can be slow to repaint; give polled expectations room.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -158,7 +158,7 @@ describe('the cardiovascular risk screens in Chromium', () => {
           await whatIfSettled(page);
           const now = await whatIfNumbers(page);
           return now.some((r) => r.projected < (before.find((b) => b.key === r.key)?.projected ?? -1) - 1e-9);
-        })
+        }, { timeout: 20_000 })
         .toBe(true);
       const lowered = await whatIfNumbers(page);
       for (const r of lowered) expect(r.projected, r.key).toBeLessThanOrEqual(r.baseline + 1e-9);
@@ -175,7 +175,7 @@ describe('the cardiovascular risk screens in Chromium', () => {
           await whatIfSettled(page);
           const now = await whatIfNumbers(page);
           return now.some((r) => r.projected < (at115.find((b) => b.key === r.key)?.projected ?? -1) - 1e-9);
-        })
+        }, { timeout: 20_000 })
         .toBe(true);
       for (const r of await whatIfNumbers(page)) expect(r.projected, r.key).toBeLessThanOrEqual(r.baseline + 1e-9);
       expect(await whatIf.getByTestId('whatif-assumptions').textContent()).toContain('Ettehad');
