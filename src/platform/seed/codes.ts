@@ -57,15 +57,18 @@ export const LOINC = {
   hba1c: loinc('4548-4', 'Hemoglobin A1c/Hemoglobin.total in Blood'),
   glucose: loinc('2345-7', 'Glucose [Mass/volume] in Serum or Plasma'),
   creatinine: loinc('2160-0', 'Creatinine [Mass/volume] in Serum or Plasma'),
-  /** CKD-EPI creatinine-based estimate; the demo computes it with the 2021 race-free equation. */
-  egfr: loinc('62238-1', 'Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI)'),
+  /**
+   * CKD-EPI 2021 (race-free) creatinine-based estimate, which is the equation the demo computes.
+   * 62238-1 is the older CKD-EPI (2009) term; see docs/terminology.md.
+   */
+  egfr: loinc('98979-8', 'Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI 2021)'),
   smokingStatus: loinc('72166-2', 'Tobacco smoking status'),
   /**
-   * LOINC 66472-2 "Fitzpatrick skin type" is the term FHIR implementation guides use for
-   * the six-class phototype; its answers are given in WellAge's own code system
-   * (FITZPATRICK below) because we could not confirm a LOINC answer list for them.
+   * LOINC 66555-4 "Skin type [Fitzpatrick Classification Scale]" (a PhenX term) for the
+   * six-class phototype; its answers are given in WellAge's own code system (FITZPATRICK
+   * below) because we could not confirm a LOINC answer list for them. See docs/terminology.md.
    */
-  fitzpatrick: loinc('66472-2', 'Fitzpatrick skin type'),
+  fitzpatrick: loinc('66555-4', 'Skin type [Fitzpatrick Classification Scale]'),
   pregnancyStatus: loinc('82810-3', 'Pregnancy status'),
   stepsPerDay: loinc('41950-7', 'Number of steps in 24 hour Measured'),
   restingHeartRate: loinc('40443-4', 'Heart rate --resting'),
@@ -81,6 +84,7 @@ export const CONDITION = {
   acne: sct('88616000', 'Acne vulgaris'),
   melasma: sct('36209000', 'Melasma'),
   atopicDermatitis: sct('24079001', 'Atopic dermatitis'),
+  /** 372244006 is the disorder (not the morphology); 93655004 "Malignant melanoma of skin" is narrower. */
   melanoma: sct('372244006', 'Malignant melanoma'),
   obesity: sct('414916001', 'Obesity'),
   myocardialInfarction: sct('22298006', 'Myocardial infarction'),
@@ -101,7 +105,10 @@ export const CONDITION_TEXT: Record<keyof typeof CONDITION, { en: string; es: st
   myocardialInfarction: { en: 'Myocardial infarction', es: 'Infarto de miocardio' },
 };
 
-/** Smoking status answers (SNOMED CT), as in the HL7 smoking-status value sets. */
+/**
+ * Smoking status answers (SNOMED CT), as in the HL7 smoking-status value sets. Note that
+ * 428041000124106 (occasional smoker, used by the intake) is a US-extension concept.
+ */
 export const SMOKING = {
   current: sct('449868002', 'Smokes tobacco daily'),
   former: sct('8517006', 'Ex-smoker'),
@@ -116,20 +123,22 @@ export const PREGNANCY = {
 /** Body sites (SNOMED CT body structures) for skin findings and procedures. */
 export const BODY_SITE = {
   face: sct('89545001', 'Face structure'),
-  back: sct('77568009', 'Back structure, excluding buttocks'),
+  back: sct('77568009', 'Structure of back of trunk'),
   trunk: sct('22943007', 'Trunk structure'),
   upperLimb: sct('53120007', 'Upper limb structure'),
   lowerLimb: sct('61685007', 'Lower limb structure'),
 } as const;
 
-/** Procedures (SNOMED CT where a code could be confirmed; see `verify`). */
+/** Procedures (SNOMED CT). Codes marked `verify` had no public evidence; see docs/terminology.md. */
 export const PROCEDURE = {
   /** verify */
   botulinumToxin: sct('442695005', 'Injection of botulinum toxin'),
   /** verify */
   dermalFiller: sct('787876008', 'Injection of dermal filler'),
+  /** verify */
   laserSkin: sct('445907001', 'Laser procedure on skin'),
   skinBiopsy: sct('240977001', 'Biopsy of skin'),
+  /** verify */
   excisionSkin: sct('440258006', 'Excision of skin'),
   /** No SNOMED CT code could be confirmed offline; WellAge code until a terminologist maps it. */
   chemicalPeel: { system: `${SYSTEM.wellage}/procedure`, code: 'chemical-peel', display: 'Chemical peel' } as Coding,

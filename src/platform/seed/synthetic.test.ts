@@ -182,7 +182,7 @@ describe('generateClinicPopulation', () => {
       expect(count((rs) => rs.some((r) => r.resourceType === 'Observation' && codeOf(r as Observation) === '41950-7')), 'wearable steps').toBeGreaterThanOrEqual(3);
       expect(count((rs) => rs.some((r) => r.resourceType === 'FamilyMemberHistory'))).toBeGreaterThanOrEqual(3);
       expect(count((rs) => rs.some((r) => r.resourceType === 'Procedure' && codeOf(r as { code?: { coding?: { code?: string }[] } }) === '442695005'))).toBeGreaterThanOrEqual(3);
-      expect(count((rs) => rs.some((r) => r.resourceType === 'Observation' && codeOf(r as Observation) === '66472-2'))).toBe(pop.patients.length);
+      expect(count((rs) => rs.some((r) => r.resourceType === 'Observation' && codeOf(r as Observation) === '66555-4'))).toBe(pop.patients.length);
     }
   });
 
@@ -217,7 +217,7 @@ describe('generateClinicPopulation', () => {
       expect(find(code).category?.[0]?.coding?.[0]?.code).toBe('laboratory');
     }
     expect(find('4548-4').valueQuantity?.code).toBe('%');
-    expect(find('62238-1').valueQuantity?.code).toBe('mL/min/{1.73_m2}');
+    expect(find('98979-8').valueQuantity?.code).toBe('mL/min/{1.73_m2}');
     expect(find('2093-3').code.coding?.[0]?.display).toBe('Cholesterol [Mass/volume] in Serum or Plasma');
     expect(find('72166-2').category?.[0]?.coding?.[0]?.code).toBe('social-history');
     const conditions = all.filter((r) => r.resourceType === 'Condition').map((r) => (r as { code?: { coding?: { code?: string; display?: string; system?: string }[] } }).code?.coding?.[0]);
@@ -245,7 +245,7 @@ describe('generateClinicPopulation', () => {
       '4548-4': [4, 14],
       '2345-7': [55, 400],
       '2160-0': [0.3, 4],
-      '62238-1': [15, 150],
+      '98979-8': [15, 150],
       '41950-7': [0, 40_000],
     };
     let checked = 0;
