@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Engine files: every .ts under these folders except the I/O layers named below. */
-const ENGINE_DIRS = ['src/risk', 'src/intake'];
+const ENGINE_DIRS = ['src/risk', 'src/intake', 'src/plans'];
 const ENGINE_FILES = [
   'src/platform/consent/consent.ts',
   'src/platform/seed/synthetic.ts',

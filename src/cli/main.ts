@@ -8,6 +8,7 @@ import { isAppError } from '../platform/errors.ts';
 import { serveCommand } from './serve.ts';
 import { riskScoreCommand } from './risk.ts';
 import { intakeHistoryCommand } from './intake.ts';
+import { planGenerateCommand } from './plans.ts';
 import { auditVerifyCommand, dbMigrateCommand, exportCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
 
 export function buildProgram(): Command {
@@ -94,6 +95,20 @@ export function buildProgram(): Command {
     .option('--as-of <date>', '"today" for future-date checks and recency windows, YYYY-MM-DD (default: today)')
     .action(async (file: string, opts: { lang?: string; format?: string; asOf?: string }) => {
       process.exitCode = await intakeHistoryCommand(file, opts);
+    });
+
+  const plan = program.command('plan').description('personalised treatment and skincare plans');
+  plan
+    .command('generate')
+    .description('generate a plan from a patient profile JSON (no database); from a patient id comes with the plans service')
+    .argument('<profile.json>', 'a patient profile (see src/plans/README.md and test/fixtures/plans/)')
+    .option('--goals <concerns>', 'ranked concerns, comma-separated, each optionally @area (e.g. dynamic-lines@forehead,melasma)')
+    .option('--genotype <file>', 'a 23andMe / AncestryDNA text file or a VCF; only the skin panel is kept')
+    .option('--lang <lang>', 'en | es', 'en')
+    .option('--format <format>', 'text | json', 'text')
+    .option('--as-of <date>', '"today" for recency rules, YYYY-MM-DD (default: today)')
+    .action((file: string, opts: { goals?: string; genotype?: string; lang?: string; format?: string; asOf?: string }) => {
+      planGenerateCommand(file, opts);
     });
 
   return program;
