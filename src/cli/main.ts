@@ -100,15 +100,15 @@ export function buildProgram(): Command {
   const plan = program.command('plan').description('personalised treatment and skincare plans');
   plan
     .command('generate')
-    .description('generate a plan from a patient profile JSON (no database); from a patient id comes with the plans service')
-    .argument('<profile.json>', 'a patient profile (see src/plans/README.md and test/fixtures/plans/)')
+    .description('generate a plan from a patient profile JSON (no database), or from a patient\'s record (stored as a draft CarePlan)')
+    .argument('<patient-id | profile.json>', 'a Patient id, or a patient profile file (see src/plans/README.md and test/fixtures/plans/)')
     .option('--goals <concerns>', 'ranked concerns, comma-separated, each optionally @area (e.g. dynamic-lines@forehead,melasma)')
     .option('--genotype <file>', 'a 23andMe / AncestryDNA text file or a VCF; only the skin panel is kept')
     .option('--lang <lang>', 'en | es', 'en')
     .option('--format <format>', 'text | json', 'text')
     .option('--as-of <date>', '"today" for recency rules, YYYY-MM-DD (default: today)')
-    .action((file: string, opts: { goals?: string; genotype?: string; lang?: string; format?: string; asOf?: string }) => {
-      planGenerateCommand(file, opts);
+    .action(async (file: string, opts: { goals?: string; genotype?: string; lang?: string; format?: string; asOf?: string }) => {
+      await planGenerateCommand(file, opts, () => loadConfig());
     });
 
   return program;

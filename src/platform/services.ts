@@ -13,6 +13,7 @@ import { createLocalBlobStore, type BlobStore } from './files/blob-store.ts';
 import { createFileService, type FileService } from './files/files.service.ts';
 import { createRiskService, type RiskService } from '../risk/risk.service.ts';
 import { createIntakeService, type IntakeService } from '../intake/intake.service.ts';
+import { createPlansService, type PlansService } from '../plans/plans.service.ts';
 import path from 'node:path';
 
 export interface PlatformDeps {
@@ -32,6 +33,7 @@ export interface Services {
   readonly files: FileService;
   readonly risk: RiskService;
   readonly intake: IntakeService;
+  readonly plans: PlansService;
 }
 
 export function createServices(deps: PlatformDeps): Services {
@@ -44,5 +46,6 @@ export function createServices(deps: PlatformDeps): Services {
   const files = createFileService({ database, clock, config, audit, blobs });
   const risk = createRiskService({ database, clock, fhir, consent, audit });
   const intake = createIntakeService({ database, clock, fhir, consent, audit });
-  return { deps, audit, auth, consent, fhir, files, risk, intake };
+  const plans = createPlansService({ database, clock, fhir, consent, audit, intake, risk });
+  return { deps, audit, auth, consent, fhir, files, risk, intake, plans };
 }

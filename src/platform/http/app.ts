@@ -24,6 +24,7 @@ import { fhirRoutes } from '../fhir/routes.ts';
 import { loggerOptions } from './logging.ts';
 import { riskRoutes } from '../../risk/routes.ts';
 import { intakeRoutes } from '../../intake/routes.ts';
+import { planRoutes } from '../../plans/routes.ts';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
@@ -128,6 +129,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   await app.register(fhirRoutes, { services, prefix: '/fhir/R4' });
   await app.register(riskRoutes, { services });
   await app.register(intakeRoutes, { services });
+  await app.register(planRoutes, { services });
 
   if (webDist && fs.existsSync(webDist)) {
     await app.register(staticFiles, { root: webDist, wildcard: false, index: 'index.html' });
