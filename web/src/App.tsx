@@ -13,6 +13,7 @@ import { PatientChartPage } from './pages/PatientChartPage.tsx';
 import { PatientListPage } from './pages/PatientListPage.tsx';
 import { RiskPanelPage } from './pages/RiskPanelPage.tsx';
 import { LearnerHome, NotAllowedPage, NotFoundPage } from './pages/SimplePages.tsx';
+import { MyPlanPage } from './plans/MyPlanPage.tsx';
 
 /** Signed-in pages: nobody signed in goes to the login form, which brings them back here after. */
 function RequireUser({ children }: { children: ReactNode }) {
@@ -85,6 +86,14 @@ export function App() {
           element={
             <RoleGate allow={(role) => role === 'patient'}>
               <MyIntakePage />
+            </RoleGate>
+          }
+        />
+        <Route
+          path="my-plan"
+          element={
+            <RoleGate allow={(role) => role === 'patient'}>
+              <MyPlanPage />
             </RoleGate>
           }
         />

@@ -19,6 +19,7 @@ export function Layout() {
   if (user.role === 'patient' && user.patientId) {
     links.push({ to: `/patients/${encodeURIComponent(user.patientId)}`, label: t('nav.myChart') });
     links.push({ to: '/intake', label: t('intake.nav') });
+    links.push({ to: '/my-plan', label: t('plans.my.nav') });
   }
   if (user.role === 'learner') links.push({ to: '/learn', label: t('nav.learn') });
   if (canReadAudit(user.role)) links.push({ to: '/audit', label: t('nav.audit') });

@@ -16,6 +16,8 @@ import { PatientHeader } from './chart/PatientHeader.tsx';
 import { LabsSection, VitalsSection } from './chart/VitalsSection.tsx';
 import { RiskSection } from '../risk/RiskSection.tsx';
 import { ChartIntake } from '../intake/ChartIntake.tsx';
+import { PlanSection } from '../plans/PlanSection.tsx';
+import { STAFF } from '../auth/home.ts';
 
 /**
  * One patient's chart. The Patient is read first; only when the server shows it do the
@@ -72,6 +74,7 @@ export function PatientChartPage() {
         </Stack>
       </SimpleGrid>
       <RiskSection patientId={patientId} />
+      {user && STAFF.includes(user.role) && <PlanSection patientId={patientId} />}
     </Stack>
   );
 }
