@@ -6,19 +6,24 @@ import type { Config } from '../platform/config.ts';
 import { buildApp, WEB_DIST } from '../platform/http/app.ts';
 import { describeDatabase, openPlatform } from '../platform/runtime.ts';
 import { isDemoSeeded, seedDemo } from '../platform/seed/demo.ts';
+import { shippedKnowledgeBase } from '../plans/index.ts';
 import { DEMO_CLINICS, DEMO_PASSWORD, DEMO_ROLES, demoEmail } from '../platform/seed/demo-users.ts';
 import fs from 'node:fs';
+import { clinic } from '../platform/db/schema.ts';
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
 export async function serveCommand(config: Config, opts: { seed: boolean }): Promise<void> {
+  // Shipped content is validated before anything is served: a knowledge-base entry that
+  // breaks its schema stops start-up with the file, entry and field, not a bad plan later.
+  shippedKnowledgeBase();
   const platform = await openPlatform(config);
   const { services, database } = platform;
   if (platform.migrations.applied.length > 0) say(`Applied migrations: ${platform.migrations.applied.join(', ')}`);
 
   let demo = await isDemoSeeded(database);
   if (!demo && opts.seed && config.seedDemo) {
-    const empty = await database.db.$count((await import('../platform/db/schema.ts')).clinic);
+    const empty = await database.db.$count(clinic);
     if (empty === 0) {
       say('Seeding the synthetic demo clinic (first start)…');
       const started = Date.now();
