@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { execute } from '../src/platform/db/database.ts';
 import { DB_KINDS } from './support/database.ts';
-import { openTestApp, type TestApp } from '../src/platform/auth/app-fixture.test-support.ts';
+import { openTestApp, type TestApp } from './support/app.ts';
 
 interface Case {
   name: string;

@@ -14,7 +14,7 @@ import { COMPLETE_WITH_FLAGS, MINIMAL_HEALTHY, PARTIAL } from '../../test/fixtur
 import { buildApp } from '../platform/http/app.ts';
 import { createServices } from '../platform/services.ts';
 import { SESSION_COOKIE } from '../platform/auth/credentials.ts';
-import { PASSWORD, insertConsent, seedTenants, testConfig } from '../platform/auth/fixtures.test-support.ts';
+import { PASSWORD, insertConsent, seedTenants, testConfig } from '../../test/support/tenants.ts';
 import { buildResponse, type Draft } from './build-response.ts';
 import { EXT_INTAKE_SOURCE, sourceLinkIdsOf } from './extract.ts';
 import { SHIPPED_INDEX } from './shipped-index.ts';

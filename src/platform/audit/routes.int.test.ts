@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS } from '../../../test/support/database.ts';
-import { openTestApp, type TestApp } from '../auth/app-fixture.test-support.ts';
+import { openTestApp, type TestApp } from '../../../test/support/app.ts';
 
 interface Page {
   events: Array<{ seq: number; action: string; clinicId: string | null; userId: string | null; outcome: string; hash: string }>;

@@ -10,7 +10,7 @@ import type { RequestContext, UserPrincipal } from '../context.ts';
 import { createAuthService, type AuthService } from './auth.service.ts';
 import { hashToken } from './credentials.ts';
 import { createClinic, createUser, listUsers } from './users.ts';
-import { PASSWORD, seedTenants, testConfig } from './fixtures.test-support.ts';
+import { PASSWORD, seedTenants, testConfig } from '../../../test/support/tenants.ts';
 
 /** The AppError a promise rejects with (fails the test when it resolves or throws something else). */
 async function appError(p: Promise<unknown>): Promise<AppError> {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PASSWORD } from './fixtures.test-support.ts';
+import { PASSWORD } from '../../../test/support/tenants.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -10,7 +10,7 @@ const root = path.resolve(here, '../../..');
 // One database kind is enough here: what is logged does not depend on the driver.
 describe('logs of sign-in and token use', () => {
   it('contain requests and outcomes but never a password or a token', () => {
-    const r = spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, 'log-probe.test-support.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'test/support/log-probe.ts')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const secrets = JSON.parse(r.stderr.trim().split('\n').at(-1) ?? '{}') as { session: string; apiToken: string; statuses: number[] };
     expect(secrets.statuses).toEqual([200, 201]);

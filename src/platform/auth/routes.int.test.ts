@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { DB_KINDS } from '../../../test/support/database.ts';
 import { appUser } from '../db/schema.ts';
-import { PASSWORD } from './fixtures.test-support.ts';
-import { openTestApp, type TestApp } from './app-fixture.test-support.ts';
+import { PASSWORD } from '../../../test/support/tenants.ts';
+import { openTestApp, type TestApp } from '../../../test/support/app.ts';
 
 function problem(res: { headers: Record<string, unknown>; json: () => unknown }) {
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { createAuditLog } from '../audit/audit.service.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { RequestContext } from '../context.ts';
-import { insertConsent, seedTenants } from '../auth/fixtures.test-support.ts';
+import { insertConsent, seedTenants } from '../../../test/support/tenants.ts';
 import { createConsentService, type ConsentService } from './consent.service.ts';
 
 function user(userId: string, role: 'nurse' | 'patient' | 'learner', clinicId: string, patientId?: string): RequestContext {

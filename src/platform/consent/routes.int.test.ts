@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { DB_KINDS } from '../../../test/support/database.ts';
 import { fhirResource } from '../db/schema.ts';
-import { openTestApp, type TestApp } from '../auth/app-fixture.test-support.ts';
+import { openTestApp, type TestApp } from '../../../test/support/app.ts';
 
 type Summary = Array<{ purpose: string; status: string; consentId?: string }>;
 const statusOf = (s: Summary, purpose: string) => s.find((d) => d.purpose === purpose)?.status;

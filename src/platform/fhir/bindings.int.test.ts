@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { DB_KINDS } from '../../../test/support/database.ts';
-import { openTestApp, type TestApp } from '../auth/app-fixture.test-support.ts';
+import { openTestApp, type TestApp } from '../../../test/support/app.ts';
 
 describe.each(DB_KINDS)('required bindings over HTTP on %s', (kind) => {
   let h: TestApp;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import { DB_KINDS } from '../../../test/support/database.ts';
-import { openTestApp, type TestApp } from '../auth/app-fixture.test-support.ts';
+import { openTestApp, type TestApp } from '../../../test/support/app.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../test/fixtures/fhir');
 const FHIR = 'application/fhir+json';

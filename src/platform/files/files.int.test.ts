@@ -9,10 +9,10 @@ import { createAuditLog } from '../audit/audit.service.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { RequestContext } from '../context.ts';
 import type { Role } from '../db/schema.ts';
-import { insertConsent, seedTenants, testConfig } from '../auth/fixtures.test-support.ts';
+import { insertConsent, seedTenants, testConfig } from '../../../test/support/tenants.ts';
 import { createLocalBlobStore, type BlobStore } from './blob-store.ts';
 import { createFileService, type FileService } from './files.service.ts';
-import { GPS_TAG, jpegWithGps, MINIMAL_PDF, png } from './image-fixtures.test-support.ts';
+import { GPS_TAG, jpegWithGps, MINIMAL_PDF, png } from '../../../test/support/images.ts';
 
 function user(userId: string, role: Role, clinicId: string, patientId?: string): RequestContext {
   return { principal: { kind: 'user', userId, role, clinicId, displayName: userId, patientId }, clientAddress: '192.0.2.1', requestId: 't' };

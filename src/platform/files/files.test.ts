@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { cleanImage, sniffType } from './files.service.ts';
-import { GPS_TAG, jpegWithGps, MINIMAL_PDF, png } from './image-fixtures.test-support.ts';
+import { GPS_TAG, jpegWithGps, MINIMAL_PDF, png } from '../../../test/support/images.ts';
 
 describe('sniffType', () => {
   it('recognises the accepted types from their bytes', async () => {

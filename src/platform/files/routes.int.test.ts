@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DB_KINDS } from '../../../test/support/database.ts';
 import { storedFile } from '../db/schema.ts';
-import { insertConsent, multipart } from '../auth/fixtures.test-support.ts';
-import { openTestApp, type TestApp } from '../auth/app-fixture.test-support.ts';
-import { jpegWithGps, MINIMAL_PDF, png } from './image-fixtures.test-support.ts';
+import { insertConsent, multipart } from '../../../test/support/tenants.ts';
+import { openTestApp, type TestApp } from '../../../test/support/app.ts';
+import { jpegWithGps, MINIMAL_PDF, png } from '../../../test/support/images.ts';
 
 describe.each(DB_KINDS)('file routes on %s', (kind) => {
   let h: TestApp;

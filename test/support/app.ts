@@ -1,10 +1,10 @@
 /** The whole HTTP app over a fresh test database with the two seeded tenants. */
 import type { FastifyInstance } from 'fastify';
-import { openTestDatabase, type DbKind, type TestDatabase } from '../../../test/support/database.ts';
-import { buildApp } from '../http/app.ts';
-import { createServices, type Services } from '../services.ts';
-import { PASSWORD, seedTenants, testConfig } from './fixtures.test-support.ts';
-import { SESSION_COOKIE } from './credentials.ts';
+import { openTestDatabase, type DbKind, type TestDatabase } from './database.ts';
+import { buildApp } from '../../src/platform/http/app.ts';
+import { createServices, type Services } from '../../src/platform/services.ts';
+import { PASSWORD, seedTenants, testConfig } from './tenants.ts';
+import { SESSION_COOKIE } from '../../src/platform/auth/credentials.ts';
 
 export interface TestApp {
   app: FastifyInstance;

@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Consent } from '@medplum/fhirtypes';
-import { loadConfig, type Config } from '../config.ts';
-import type { Queryable } from '../db/database.ts';
-import { fhirResource, type Role } from '../db/schema.ts';
-import { buildConsent } from '../consent/consent.ts';
-import type { ConsentPurpose } from '../consent/purposes.ts';
-import { createClinic, createUser } from './users.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
+import type { Queryable } from '../../src/platform/db/database.ts';
+import { fhirResource, type Role } from '../../src/platform/db/schema.ts';
+import { buildConsent } from '../../src/platform/consent/consent.ts';
+import type { ConsentPurpose } from '../../src/platform/consent/purposes.ts';
+import { createClinic, createUser } from '../../src/platform/auth/users.ts';
 
 export const PASSWORD = 'correct-horse-battery';
 

@@ -3,10 +3,10 @@
  * through sign-in, an authenticated call, failures and sign-out, so the parent can read
  * everything pino wrote to stdout. Prints the secrets it used on stderr for the parent.
  */
-import { openTestDatabase } from '../../../test/support/database.ts';
-import { buildApp } from '../http/app.ts';
-import { createServices } from '../services.ts';
-import { PASSWORD, seedTenants, testConfig } from './fixtures.test-support.ts';
+import { openTestDatabase } from './database.ts';
+import { buildApp } from '../../src/platform/http/app.ts';
+import { createServices } from '../../src/platform/services.ts';
+import { PASSWORD, seedTenants, testConfig } from './tenants.ts';
 
 const t = await openTestDatabase('pglite');
 await seedTenants(t.database.db);
