@@ -24,8 +24,10 @@ if (!fs.existsSync(path.join(root, 'node_modules', 'vite'))) {
   console.log('[wellage] vite is not installed; skipping the web build.');
   process.exit(0);
 }
-// The web bundle also compiles the pure engines it shares with the server (skip logic).
-const sources = [web, path.join(root, 'src', 'intake'), path.join(root, 'content', 'intake')].filter((d) => fs.existsSync(d));
+// The web bundle also compiles the pure engines and content it shares with the server
+// (intake skip logic, the plans knowledge base and types).
+const shared = ['src/intake', 'content/intake', 'src/plans', 'content/plans'];
+const sources = [web, ...shared.map((d) => path.join(root, d))].filter((d) => fs.existsSync(d));
 const stale = !fs.existsSync(dist) || fs.statSync(dist).mtimeMs < Math.max(...sources.map(newest));
 if (!stale && !process.argv.includes('--force')) process.exit(0);
 console.log('[wellage] building the web app…');
