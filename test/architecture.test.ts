@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Engine files: every .ts under these folders except the I/O layers named below. */
-const ENGINE_DIRS = ['src/risk', 'src/intake', 'src/plans'];
+const ENGINE_DIRS = ['src/risk', 'src/intake', 'src/plans', 'src/lesion'];
 const ENGINE_FILES = [
   'src/platform/consent/consent.ts',
   'src/platform/seed/synthetic.ts',
@@ -21,7 +21,7 @@ const ENGINE_FILES = [
   'src/platform/fhir/dates.ts',
 ];
 /** Not engines: they do I/O by design. */
-const IO_LAYER = /(\.service\.ts|routes\.ts|\.test\.ts|\.int\.test\.ts|\/batch\/score-stream\.ts)$/;
+const IO_LAYER = /(\.service\.ts|routes\.ts|\.test\.ts|\.int\.test\.ts|\/batch\/score-stream\.ts|\/lesion\/runner\.ts)$/;
 
 const FORBIDDEN_IMPORTS: [RegExp, string][] = [
   [/^(drizzle-orm|pg|@electric-sql\/pglite)(\/|$)/, 'a database driver'],
