@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Badge, Table, Text } from '@mantine/core';
 import type { AllergyIntolerance, Condition, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { useTranslation } from 'react-i18next';
@@ -6,12 +7,64 @@ import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { Section } from '../../components/Section.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { useLoad } from '../../components/useLoad.ts';
+import { useLoad, type Load } from '../../components/useLoad.ts';
 import { allergyRows, medicationRows, problemRows } from '../../fhir/chart.ts';
 import { formatDate } from '../../fhir/display.ts';
 
 /** Long lists (Synthea gives hundreds of prescriptions) show the newest this many. */
 const MAX_ROWS = 50;
+
+interface Column<R> {
+  header: string;
+  cell: (row: R) => ReactNode;
+}
+
+/** One chart list: loading, error with retry, an empty message, or a labelled table. */
+function RecordTable<R extends { id: string }>(props: {
+  title: string;
+  testId: string;
+  empty: string;
+  minWidth: number;
+  load: Load<R[]> & { reload: () => void };
+  columns: Column<R>[];
+  maxRows?: number;
+}) {
+  const { title, testId, empty, minWidth, load, columns, maxRows } = props;
+  return (
+    <Section title={title} testId={testId}>
+      {load.status === 'loading' && <Loading />}
+      {load.status === 'error' && <ErrorNotice error={load.error} onRetry={load.reload} />}
+      {load.status === 'ok' &&
+        (load.data.length === 0 ? (
+          <Text c="dimmed">{empty}</Text>
+        ) : (
+          <Table.ScrollContainer minWidth={minWidth}>
+            <Table verticalSpacing="xs" aria-label={title}>
+              <Table.Thead>
+                <Table.Tr>
+                  {columns.map((c) => (
+                    <Table.Th key={c.header} scope="col">
+                      {c.header}
+                    </Table.Th>
+                  ))}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {(maxRows === undefined ? load.data : load.data.slice(0, maxRows)).map((r) => (
+                  <Table.Tr key={r.id}>
+                    {columns.map((c) => (
+                      <Table.Td key={c.header}>{c.cell(r)}</Table.Td>
+                    ))}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            {maxRows !== undefined && <More shown={maxRows} count={load.data.length} />}
+          </Table.ScrollContainer>
+        ))}
+    </Section>
+  );
+}
 
 export function ProblemsSection({ patientId }: { patientId: string }) {
   const { t, i18n } = useTranslation();
@@ -20,38 +73,19 @@ export function ProblemsSection({ patientId }: { patientId: string }) {
     [patientId],
   );
   return (
-    <Section title={t('chart.problems')} testId="problems">
-      {load.status === 'loading' && <Loading />}
-      {load.status === 'error' && <ErrorNotice error={load.error} onRetry={load.reload} />}
-      {load.status === 'ok' &&
-        (load.data.length === 0 ? (
-          <Text c="dimmed">{t('chart.noProblems')}</Text>
-        ) : (
-          <Table.ScrollContainer minWidth={420}>
-            <Table verticalSpacing="xs" aria-label={t('chart.problems')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">{t('chart.condition')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.status')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.onset')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {load.data.slice(0, MAX_ROWS).map((r) => (
-                  <Table.Tr key={r.id}>
-                    <Table.Td>{r.text}</Table.Td>
-                    <Table.Td>
-                      <StatusBadge code={r.status} />
-                    </Table.Td>
-                    <Table.Td>{formatDate(r.onset, i18n.language)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-            <More shown={MAX_ROWS} count={load.data.length} />
-          </Table.ScrollContainer>
-        ))}
-    </Section>
+    <RecordTable
+      title={t('chart.problems')}
+      testId="problems"
+      empty={t('chart.noProblems')}
+      minWidth={420}
+      load={load}
+      maxRows={MAX_ROWS}
+      columns={[
+        { header: t('chart.condition'), cell: (r) => r.text },
+        { header: t('chart.status'), cell: (r) => <StatusBadge code={r.status} /> },
+        { header: t('chart.onset'), cell: (r) => formatDate(r.onset, i18n.language) },
+      ]}
+    />
   );
 }
 
@@ -68,46 +102,28 @@ export function MedicationsSection({ patientId }: { patientId: string }) {
     );
   }, [patientId]);
   return (
-    <Section title={t('chart.medications')} testId="medications">
-      {load.status === 'loading' && <Loading />}
-      {load.status === 'error' && <ErrorNotice error={load.error} onRetry={load.reload} />}
-      {load.status === 'ok' &&
-        (load.data.length === 0 ? (
-          <Text c="dimmed">{t('chart.noMedications')}</Text>
-        ) : (
-          <Table.ScrollContainer minWidth={560}>
-            <Table verticalSpacing="xs" aria-label={t('chart.medications')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">{t('chart.medication')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.dosage')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.status')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.started')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.source')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {load.data.slice(0, MAX_ROWS).map((r) => (
-                  <Table.Tr key={r.id}>
-                    <Table.Td>{r.text}</Table.Td>
-                    <Table.Td>{r.dosage}</Table.Td>
-                    <Table.Td>
-                      <StatusBadge code={r.status} />
-                    </Table.Td>
-                    <Table.Td>{formatDate(r.date, i18n.language)}</Table.Td>
-                    <Table.Td>
-                      <Badge variant="outline" color="gray" tt="none">
-                        {r.source === 'statement' ? t('chart.sourceStatement') : t('chart.sourceRequest')}
-                      </Badge>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-            <More shown={MAX_ROWS} count={load.data.length} />
-          </Table.ScrollContainer>
-        ))}
-    </Section>
+    <RecordTable
+      title={t('chart.medications')}
+      testId="medications"
+      empty={t('chart.noMedications')}
+      minWidth={560}
+      load={load}
+      maxRows={MAX_ROWS}
+      columns={[
+        { header: t('chart.medication'), cell: (r) => r.text },
+        { header: t('chart.dosage'), cell: (r) => r.dosage },
+        { header: t('chart.status'), cell: (r) => <StatusBadge code={r.status} /> },
+        { header: t('chart.started'), cell: (r) => formatDate(r.date, i18n.language) },
+        {
+          header: t('chart.source'),
+          cell: (r) => (
+            <Badge variant="outline" color="gray" tt="none">
+              {r.source === 'statement' ? t('chart.sourceStatement') : t('chart.sourceRequest')}
+            </Badge>
+          ),
+        },
+      ]}
+    />
   );
 }
 
@@ -121,41 +137,19 @@ export function AllergiesSection({ patientId }: { patientId: string }) {
     [patientId],
   );
   return (
-    <Section title={t('chart.allergies')} testId="allergies">
-      {load.status === 'loading' && <Loading />}
-      {load.status === 'error' && <ErrorNotice error={load.error} onRetry={load.reload} />}
-      {load.status === 'ok' &&
-        (load.data.length === 0 ? (
-          <Text c="dimmed">{t('chart.noAllergies')}</Text>
-        ) : (
-          <Table.ScrollContainer minWidth={420}>
-            <Table verticalSpacing="xs" aria-label={t('chart.allergies')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">{t('chart.substance')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.reactions')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.criticality')}</Table.Th>
-                  <Table.Th scope="col">{t('chart.status')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {load.data.map((r) => (
-                  <Table.Tr key={r.id}>
-                    <Table.Td>{r.text}</Table.Td>
-                    <Table.Td>{r.reactions}</Table.Td>
-                    <Table.Td>
-                      <StatusBadge code={r.criticality} />
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge code={r.status} />
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        ))}
-    </Section>
+    <RecordTable
+      title={t('chart.allergies')}
+      testId="allergies"
+      empty={t('chart.noAllergies')}
+      minWidth={420}
+      load={load}
+      columns={[
+        { header: t('chart.substance'), cell: (r) => r.text },
+        { header: t('chart.reactions'), cell: (r) => r.reactions },
+        { header: t('chart.criticality'), cell: (r) => <StatusBadge code={r.criticality} /> },
+        { header: t('chart.status'), cell: (r) => <StatusBadge code={r.status} /> },
+      ]}
+    />
   );
 }
 
