@@ -40,6 +40,7 @@ import { itemOf, optionFor, type QuestionnaireIndex, type Text } from './questio
 import { LOINC, SCT, WA } from './questionnaire-source.ts';
 import { answersOf, boolOf, codingOf, codingsOf, dateOf, instancesOf, intOf, stringOf, type ResponseView, type Scope } from './response-view.ts';
 import type { IntakeScores } from './scores.ts';
+import { UCUM_SYSTEM } from '../platform/fhir/systems.ts';
 
 export const EXT_INTAKE_SOURCE = 'https://wellage.dev/fhir/StructureDefinition/intake-source';
 export const INTAKE_KEY_SYSTEM = 'https://wellage.dev/fhir/NamingSystem/intake-key';
@@ -50,7 +51,7 @@ const ALLERGY_CLINICAL = 'http://terminology.hl7.org/CodeSystem/allergyintoleran
 const ALLERGY_VER = 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification';
 const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
-const UCUM = 'http://unitsofmeasure.org';
+const UCUM = UCUM_SYSTEM;
 
 export interface ExtractOptions {
   /** The patient the intake is about. */

@@ -10,13 +10,14 @@
  * code system (WA) where none does. content/intake/README.md lists every code and source.
  */
 import type { Coding, Extension, Questionnaire, QuestionnaireItem, QuestionnaireItemAnswerOption, QuestionnaireItemEnableWhen } from '@medplum/fhirtypes';
+import { LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from '../platform/fhir/systems.ts';
 
 export const QUESTIONNAIRE_URL = 'https://wellage.dev/fhir/Questionnaire/aesthetic-intake';
 export const QUESTIONNAIRE_VERSION = '1.0.0';
 
-export const SCT = 'http://snomed.info/sct';
-export const LOINC = 'http://loinc.org';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+export const SCT = SNOMED_SYSTEM;
+export const LOINC = LOINC_SYSTEM;
+export const RXNORM = RXNORM_SYSTEM;
 export const ROLE = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
 export const GENDER = 'http://hl7.org/fhir/administrative-gender';
 /** WellAge's own code system, for answers no standard terminology codes (said so per code in the README). */

@@ -26,6 +26,7 @@ import { STATIN_RXNORM, ANTIHYPERTENSIVE_RXNORM } from '../risk/medication-class
 import type { KnowledgeBase } from './kb/schema.ts';
 import type { PlanProfileInput } from './profile.ts';
 import type { ProfileGenetics } from './profile.ts';
+import { LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from '../platform/fhir/systems.ts';
 
 /** One profile value and the record entry it came from. */
 export interface Sourced {
@@ -87,9 +88,9 @@ export interface PatientRecordForPlan {
   readonly genetics?: GeneticsFacts | undefined;
 }
 
-const LOINC = 'http://loinc.org';
-const SCT = 'http://snomed.info/sct';
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+const LOINC = LOINC_SYSTEM;
+const SCT = SNOMED_SYSTEM;
+const RXNORM = RXNORM_SYSTEM;
 const WELLAGE_CS = 'https://wellage.dev/fhir/CodeSystem';
 /** LOINC 66555-4 Skin type [Fitzpatrick Classification Scale]. */
 const LOINC_FITZPATRICK = '66555-4';

@@ -15,7 +15,9 @@
  * the clinician can override.
  */
 
-export const RXNORM_SYSTEM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+import { RXNORM_SYSTEM } from '../platform/fhir/systems.ts';
+
+export { RXNORM_SYSTEM };
 export const ATC_SYSTEM = 'http://www.whocc.no/atc';
 
 /** Statin ingredients (ATC C10AA). */

@@ -41,9 +41,10 @@ import { PLAUSIBLE } from './inputs.ts';
 import { classOfCoding, type MedicationClass } from './medication-classes.ts';
 import { regionForCountry } from './regions.ts';
 import type { CholesterolUnit, ModelId, Quantity, Qrisk3Extras, Qrisk3Smoking, RiskInput, RiskRegion } from './types.ts';
+import { LOINC_SYSTEM, SNOMED_SYSTEM } from '../platform/fhir/systems.ts';
 
-export const LOINC_SYSTEM = 'http://loinc.org';
-export const SNOMED_SYSTEM = 'http://snomed.info/sct';
+export { LOINC_SYSTEM, SNOMED_SYSTEM };
+
 const ICD10_SYSTEMS = new Set(['http://hl7.org/fhir/sid/icd-10', 'http://hl7.org/fhir/sid/icd-10-cm']);
 
 /** The inputs a clinician sees and may override (the API contract's InputField). */

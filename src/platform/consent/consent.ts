@@ -11,9 +11,11 @@
 import type { Consent } from '@medplum/fhirtypes';
 import { invalidField } from '../errors.ts';
 import { CONSENT_PURPOSE_DISPLAY, CONSENT_PURPOSE_SYSTEM, CONSENT_PURPOSES, isConsentPurpose, type ConsentPurpose } from './purposes.ts';
+import { LOINC_SYSTEM } from '../fhir/systems.ts';
+
+export { LOINC_SYSTEM };
 
 export const CONSENT_SCOPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/consentscope';
-export const LOINC_SYSTEM = 'http://loinc.org';
 /** LOINC 59284-0 "Patient Consent", the conventional general Consent.category. */
 export const LOINC_PATIENT_CONSENT = '59284-0';
 /** Consent policy codes (opt-in / opt-out) from HL7 v3 ActCode, as in the R4 ConsentPolicyCodes value set. */
