@@ -10,6 +10,7 @@ const web = path.join(root, 'web');
 const dist = path.join(web, 'dist', 'index.html');
 
 function newest(dir) {
+  if (fs.statSync(dir).isFile()) return fs.statSync(dir).mtimeMs;
   let t = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'dist' || entry.name === 'node_modules') continue;
@@ -26,7 +27,7 @@ if (!fs.existsSync(path.join(root, 'node_modules', 'vite'))) {
 }
 // The web bundle also compiles the pure engines and content it shares with the server
 // (intake skip logic, the plans knowledge base and types).
-const shared = ['src/intake', 'content/intake', 'src/plans', 'content/plans'];
+const shared = ['src/intake', 'content/intake', 'src/plans', 'content/plans', 'src/platform/audit/actions.ts'];
 const sources = [web, ...shared.map((d) => path.join(root, d))].filter((d) => fs.existsSync(d));
 const stale = !fs.existsSync(dist) || fs.statSync(dist).mtimeMs < Math.max(...sources.map(newest));
 if (!stale && !process.argv.includes('--force')) process.exit(0);

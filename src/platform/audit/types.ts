@@ -3,28 +3,9 @@
  */
 import type { Queryable } from '../db/database.ts';
 import type { RequestContext } from '../context.ts';
+import { AUDIT_ACTIONS } from './actions.ts';
 
-export const AUDIT_ACTIONS = [
-  'read',
-  'vread',
-  'search',
-  'history',
-  'create',
-  'update',
-  'delete',
-  'everything',
-  'import',
-  'export',
-  'login',
-  'logout',
-  'token-create',
-  'user-create',
-  'file-upload',
-  'file-read',
-  'consent-check',
-  'audit-read',
-  'ai-call',
-] as const;
+export { AUDIT_ACTIONS };
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export type AuditOutcome = 'success' | 'denied' | 'failed';

@@ -26,32 +26,8 @@ export interface ConsentState {
   date?: string | undefined;
 }
 
-/**
- * The audit actions the filter offers. A copy of AUDIT_ACTIONS in
- * src/platform/audit/types.ts (the web build does not compile server code); types.test.ts
- * fails when the two drift apart.
- */
-export const AUDIT_ACTIONS = [
-  'read',
-  'vread',
-  'search',
-  'history',
-  'create',
-  'update',
-  'delete',
-  'everything',
-  'import',
-  'export',
-  'login',
-  'logout',
-  'token-create',
-  'user-create',
-  'file-upload',
-  'file-read',
-  'consent-check',
-  'audit-read',
-  'ai-call',
-] as const;
+/** The audit actions the filter offers: the server's own list. */
+export { AUDIT_ACTIONS } from '../../../src/platform/audit/actions.ts';
 
 /** One row of GET /api/audit. */
 export interface AuditEvent {

@@ -1,0 +1,25 @@
+/**
+ * Every action the audit log records. Dependency-free so the web app's audit filter
+ * imports the same list the server writes.
+ */
+export const AUDIT_ACTIONS = [
+  'read',
+  'vread',
+  'search',
+  'history',
+  'create',
+  'update',
+  'delete',
+  'everything',
+  'import',
+  'export',
+  'login',
+  'logout',
+  'token-create',
+  'user-create',
+  'file-upload',
+  'file-read',
+  'consent-check',
+  'audit-read',
+  'ai-call',
+] as const;
