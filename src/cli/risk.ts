@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
-import { MODEL_IDS, isModelId, type ModelId } from '../risk/index.ts';
+import { MODEL_IDS, QRISK3_DISCLAIMER, isModelId, type ModelId } from '../risk/index.ts';
 import { BatchInputError, scoreStream, type BatchFormat, type BatchProgress } from '../risk/batch/score-stream.ts';
 import { BundleInputError, bundleToRows } from '../risk/batch/fhir-bundle.ts';
 
@@ -85,6 +85,9 @@ export async function riskScoreCommand(opts: RiskScoreOptions): Promise<void> {
 
 async function run(opts: RiskScoreOptions): Promise<void> {
   const models = parseModels(opts.model);
+  // QRISK3's authors require their notice wherever its score is shown; stdout is data, so
+  // the notice goes to stderr, once, before any score.
+  if (models === 'all' || models.includes('qrisk3')) say(`QRISK3 notice: ${QRISK3_DISCLAIMER}`);
   const inFile = opts.in && opts.in !== '-' ? opts.in : undefined;
   const outFile = opts.out && opts.out !== '-' ? opts.out : undefined;
   const format = (opts.format ?? formatFromExtension(inFile) ?? 'csv') as InputFormat;

@@ -67,6 +67,8 @@ describe('wellage risk score', () => {
     expect(lines[0]).toBe(HEADER);
     expect(lines).toHaveLength(1 + 3 * 16);
     expect(lines.filter((l) => l.startsWith('p2,prevent,'))).toHaveLength(10);
+    // QRISK3 scores are among them: its authors' notice comes with them, on stderr.
+    expect(r.stderr).toContain('QRISK3 notice: The initial version of this file');
   });
 
   it('reads NDJSON from stdin and writes NDJSON to stdout', async () => {
@@ -78,6 +80,7 @@ describe('wellage risk score', () => {
     const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toHaveLength(4);
     expect(rows.map((x) => `${x.id}/${x.model}`)).toEqual(['n1/score2', 'n1/framingham', 'n2/score2', 'n2/framingham']);
+    expect(r.stderr).not.toContain('QRISK3 notice');
     expect(typeof rows[0]?.risk_percent).toBe('number');
     expect(rows[0]?.category).toBe('very-high'); // 60-year-old smoker, high-risk region (ESC 2021: >= 10% at 50-69)
     expect(rows[2]).toMatchObject({ risk_percent: null, error: expect.stringMatching(/^sex:/) });

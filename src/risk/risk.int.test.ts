@@ -316,6 +316,18 @@ describe.each(DB_KINDS)('risk API on %s', (kind) => {
     expect(rows[0]).toMatchObject({ id: 'x', model: 'score2', outcome: 'cvd', error: null });
     expect(typeof rows[0]?.risk_percent).toBe('number');
     expect(rows[1]).toMatchObject({ risk_percent: null, error: 'line 2: not valid JSON' });
+    expect(nd.headers['x-qrisk3-notice']).toBeUndefined();
+    expect(res.headers['x-qrisk3-notice']).toBeUndefined();
+
+    // QRISK3 among the models: its authors' notice travels with the scores.
+    const withQrisk = await app.inject({
+      method: 'POST',
+      url: '/api/risk/batch?models=qrisk3',
+      headers: { cookie: clinician, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(withQrisk.statusCode, withQrisk.body).toBe(200);
+    expect(String(withQrisk.headers['x-qrisk3-notice'])).toContain('faithfully implements QRISK3-2017');
 
     const noHeader = await app.inject({ method: 'POST', url: '/api/risk/batch', headers: { cookie: clinician, 'content-type': 'text/csv' }, payload: 'name,score\nx,1\n' });
     expect([noHeader.statusCode, noHeader.json().code, noHeader.json().field]).toEqual([400, 'VALIDATION_FAILED', 'body.header']);

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
 import { requireRole } from '../platform/http/request-context.ts';
 import { AppError, invalidField } from '../platform/errors.ts';
-import { MODEL_IDS, type ModelId } from './index.ts';
+import { MODEL_IDS, QRISK3_DISCLAIMER, type ModelId } from './index.ts';
 import { INPUT_FIELDS, type InputField } from './record-inputs.ts';
 
 const STAFF = ['admin', 'clinician', 'nurse'] as const;
@@ -352,6 +352,8 @@ export const riskRoutes: FastifyPluginAsync<{ services: Services }> = async (fas
       await Promise.race([firstChunk, run]);
       run.catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
       reply.type(format === 'csv' ? 'text/csv; charset=utf-8' : NDJSON_TYPE);
+      // The body is data only; QRISK3's required notice travels beside it.
+      if (models === 'all' || models.includes('qrisk3')) reply.header('x-qrisk3-notice', QRISK3_DISCLAIMER);
       // A stream: Fastify sends it as it comes, without the response serializer.
       return reply.send(out as unknown as string);
     },
