@@ -21,7 +21,7 @@ const ENGINE_FILES = [
   'src/platform/fhir/dates.ts',
 ];
 /** Not engines: they do I/O by design. */
-const IO_LAYER = /(\.service\.ts|routes\.ts|\.test\.ts|\.int\.test\.ts|\/batch\/score-stream\.ts|\/lesion\/runner\.ts)$/;
+const IO_LAYER = /(\.service\.ts|routes\.ts|\.test\.ts|\.int\.test\.ts|\/batch\/score-stream\.ts|\/lesion\/runner\.ts|\/lesion\/content-gate\.ts)$/;
 
 const FORBIDDEN_IMPORTS: [RegExp, string][] = [
   [/^(drizzle-orm|pg|@electric-sql\/pglite)(\/|$)/, 'a database driver'],

@@ -1,0 +1,146 @@
+/**
+ * The content gate: is this a dermoscopic image of skin at all, or a cat, a face, a
+ * document? An ImageNet classifier (MobileNetV2, int8 ONNX, models/image-gate/) knows
+ * none of the lesion classes, but dermoscopic images land on a small, stable set of its
+ * 1000 classes; config.json holds that set, learned on a seeded sample of real dermoscopy
+ * by scripts/measure-quality-gate.ts --fit, and the least probability mass an image must
+ * put on it. A photo of something else puts its mass elsewhere (tabby, wig, envelope, ...).
+ *
+ * I/O (model file, onnxruntime): listed in test/architecture.test.ts's IO_LAYER.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { AppError } from '../platform/errors.ts';
+import type { RgbImage } from './preprocess.ts';
+import type { QualityCheck } from './types.ts';
+
+export const DEFAULT_GATE_DIR = path.resolve(import.meta.dirname, '../../models/image-gate');
+
+/** The check's name in QualityReport-style output. */
+export const GATE_CHECK = 'dermoscopy-likeness';
+
+const ConfigSchema = z.object({
+  model: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/), input: z.string(), output: z.string() }),
+  labels: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /** torchvision's ImageNet evaluation transform: resize shorter side, centre crop, normalise. */
+  preprocessing: z.object({
+    resize: z.number().int().positive(),
+    crop: z.number().int().positive(),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number(), z.number(), z.number()]),
+  }),
+  /** ImageNet class indices where dermoscopic images land. */
+  dermoscopyClasses: z.array(z.number().int().min(0).max(999)).min(1),
+  /** Least softmax mass on dermoscopyClasses for an image to pass. */
+  minDermoscopyMass: z.number().min(0).max(1),
+});
+export type GateConfig = z.infer<typeof ConfigSchema>;
+
+export interface GateResult {
+  check: QualityCheck;
+  /** The five most probable ImageNet labels: what the gate thinks the picture shows. */
+  topLabels: { label: string; p: number }[];
+}
+
+export interface ContentGate {
+  readonly config: GateConfig;
+  check(img: RgbImage): Promise<GateResult>;
+  /** The 1000 ImageNet probabilities (for calibration). */
+  probabilities(img: RgbImage): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function readVerified(dir: string, file: string, expected: string, field: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await fs.readFile(path.join(dir, file)));
+  } catch (e) {
+    throw new AppError('NOT_READY', `the image gate file ${file} cannot be read`, { field, cause: e });
+  }
+  const actual = sha256(bytes);
+  if (actual !== expected) {
+    throw new AppError('NOT_READY', `the image gate file ${file} has sha256 ${actual}, config.json expects ${expected}`, { field });
+  }
+  return bytes;
+}
+
+/** Load models/image-gate (or `dir`), verifying both files' sha256 against config.json. */
+export async function openContentGate(dir: string = DEFAULT_GATE_DIR): Promise<ContentGate> {
+  let config: GateConfig;
+  try {
+    const parsed = ConfigSchema.safeParse(JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8')));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new AppError('NOT_READY', `image gate config.json: ${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
+    }
+    config = parsed.data;
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError('NOT_READY', `image gate config.json in ${dir} cannot be read`, { field: 'config.json', cause: e });
+  }
+  const onnx = await readVerified(dir, config.model.file, config.model.sha256, 'model.file');
+  const labels = JSON.parse(new TextDecoder().decode(await readVerified(dir, config.labels.file, config.labels.sha256, 'labels.file'))) as string[];
+  if (!Array.isArray(labels) || labels.length !== 1000) {
+    throw new AppError('NOT_READY', `the image gate labels must be 1000 ImageNet class names`, { field: 'labels.file' });
+  }
+  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const inSet = new Uint8Array(1000);
+  for (const c of config.dermoscopyClasses) inSet[c] = 1;
+  const { resize, crop, mean, std } = config.preprocessing;
+
+  async function probabilities(img: RgbImage): Promise<Float32Array> {
+    // Shorter side to `resize`, then the central `crop` square: torchvision's eval transform.
+    const s = Math.min(img.width, img.height);
+    const w = Math.max(crop, Math.round((img.width * resize) / s));
+    const h = Math.max(crop, Math.round((img.height * resize) / s));
+    const { data } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .resize(w, h, { fit: 'fill' })
+      .extract({ left: Math.floor((w - crop) / 2), top: Math.floor((h - crop) / 2), width: crop, height: crop })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const plane = crop * crop;
+    const x = new Float32Array(3 * plane);
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) x[c * plane + i] = (data[3 * i + c]! / 255 - mean[c]!) / std[c]!;
+    }
+    const out = await session.run({ [config.model.input]: new ort.Tensor('float32', x, [1, 3, crop, crop]) });
+    const logits = out[config.model.output]!.data as Float32Array;
+    let max = -Infinity;
+    for (const v of logits) max = Math.max(max, v);
+    const p = new Float32Array(1000);
+    let sum = 0;
+    for (let i = 0; i < 1000; i++) {
+      p[i] = Math.exp(logits[i]! - max);
+      sum += p[i]!;
+    }
+    for (let i = 0; i < 1000; i++) p[i]! /= sum;
+    return p;
+  }
+
+  return {
+    config,
+    probabilities,
+    async check(img) {
+      const p = await probabilities(img);
+      let mass = 0;
+      for (let i = 0; i < 1000; i++) if (inSet[i]) mass += p[i]!;
+      const top = [...p.keys()].sort((a, b) => p[b]! - p[a]!).slice(0, 5);
+      const value = Math.round(mass * 1000) / 1000;
+      return {
+        check: { name: GATE_CHECK, value, limit: config.minDermoscopyMass, kind: 'min', passed: value >= config.minDermoscopyMass },
+        topLabels: top.map((i) => ({ label: labels[i]!, p: Math.round(p[i]! * 1000) / 1000 })),
+      };
+    },
+    async close() {
+      await session.release();
+    },
+  };
+}
