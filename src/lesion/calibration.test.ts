@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, suggest } from './calibration.ts';
+import { calibrate, suggest, suggestAt } from './calibration.ts';
 
 const ops = (refer: number, monitor: number) => ({
   operating_points: [
@@ -66,5 +66,21 @@ describe('suggest', () => {
       expect(suggest(p, card).text).toMatch(/^Suggestion: /);
       expect(suggest(p, card).text).not.toMatch(/\byou have\b|\bis (a )?melanoma\b/i);
     }
+  });
+});
+
+describe('suggestAt (the calibration in force, e.g. a clinic recalibration)', () => {
+  it('uses the given thresholds and says they are the clinic\'s', () => {
+    const clinic = { referThreshold: 0.5, monitorThreshold: 0.2, source: 'clinic v2' };
+    expect(suggestAt(0.3, clinic).action).toBe('monitor');
+    expect(suggestAt(0.5, clinic).action).toBe('refer');
+    expect(suggestAt(0.19, clinic).action).toBe('benign-appearing');
+    expect(suggestAt(0.3, clinic).text).toContain("the clinic's 'monitor' operating point (clinic v2)");
+    expect(suggestAt(0.3, clinic).operatingPoint).toEqual({ action: 'monitor', melanomaThreshold: 0.2, sensitivity: null, specificity: null });
+  });
+
+  it('words the model card\'s thresholds as before', () => {
+    const card = ops(0.3, 0.1);
+    expect(suggestAt(0.35, { referThreshold: 0.3, monitorThreshold: 0.1 }).text).toBe(suggest(0.35, card).text);
   });
 });

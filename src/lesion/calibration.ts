@@ -51,9 +51,61 @@ function pct(p: number): string {
   return `${(p * 100).toFixed(p < 0.1 ? 1 : 0)}%`;
 }
 
+/** The two melanoma thresholds a suggestion is made at, and whose they are. */
+export interface SuggestionThresholds {
+  referThreshold: number;
+  monitorThreshold: number;
+  /** 'model-card' (the default) or a clinic's recalibration, e.g. 'clinic v2'. */
+  source?: string;
+}
+
+/** Validated sensitivity and specificity of each operating point, when known for these thresholds. */
+type PointMetrics = { sensitivity: number | null; specificity: number | null };
+
 /**
- * The suggested action for a melanoma probability at the card's operating points:
- * at or above 'refer' -> refer; at or above 'monitor' -> monitor; else benign-appearing.
+ * The suggested action for a melanoma probability at the given thresholds (a clinic may
+ * have recalibrated them): at or above 'refer' -> refer; at or above 'monitor' -> monitor;
+ * else benign-appearing.
+ */
+export function suggestAt(
+  melanomaProbability: number,
+  thresholds: SuggestionThresholds,
+  validated: { refer?: PointMetrics; monitor?: PointMetrics } = {},
+): LesionSuggestion {
+  const { referThreshold, monitorThreshold } = thresholds;
+  const whose = thresholds.source && thresholds.source !== 'model-card' ? `the clinic's` : 'its';
+  const from = whose === 'its' ? '' : ` (${thresholds.source})`;
+  const point = (action: 'refer' | 'monitor', melanomaThreshold: number) => ({
+    action,
+    melanomaThreshold,
+    sensitivity: validated[action]?.sensitivity ?? null,
+    specificity: validated[action]?.specificity ?? null,
+  });
+  const p = pct(melanomaProbability);
+  if (melanomaProbability >= referThreshold) {
+    return {
+      action: 'refer',
+      text: `Suggestion: consider referral or excision. The model's melanoma probability (${p}) is at or above ${whose} 'refer' operating point${from}; this is a second opinion, not a diagnosis.`,
+      operatingPoint: point('refer', referThreshold),
+    };
+  }
+  if (melanomaProbability >= monitorThreshold) {
+    return {
+      action: 'monitor',
+      text: `Suggestion: consider dermoscopic follow-up. The model's melanoma probability (${p}) is at or above ${whose} 'monitor' operating point${from}; this is a second opinion, not a diagnosis.`,
+      operatingPoint: point('monitor', monitorThreshold),
+    };
+  }
+  return {
+    action: 'benign-appearing',
+    text: `Suggestion: benign-appearing to the model (melanoma probability ${p}, below ${whose} 'monitor' operating point${from}). Your clinical judgement decides; the model misses some melanomas.`,
+    operatingPoint: null,
+  };
+}
+
+/**
+ * The suggested action for a melanoma probability at the card's operating points, with
+ * their validated (test split) sensitivity and specificity.
  */
 export function suggest(melanomaProbability: number, card: Pick<ModelCard, 'operating_points'>): LesionSuggestion {
   const refer = card.operating_points.find((o) => o.action === 'refer');
@@ -61,30 +113,9 @@ export function suggest(melanomaProbability: number, card: Pick<ModelCard, 'oper
   if (!refer || !monitor) {
     throw new Error('the model card lacks the refer or monitor operating point');
   }
-  const point = (o: typeof refer) => ({
-    action: o.action,
-    melanomaThreshold: o.melanoma_threshold,
-    sensitivity: o.test_split.sensitivity,
-    specificity: o.test_split.specificity,
-  });
-  const p = pct(melanomaProbability);
-  if (melanomaProbability >= refer.melanoma_threshold) {
-    return {
-      action: 'refer',
-      text: `Suggestion: consider referral or excision. The model's melanoma probability (${p}) is at or above its 'refer' operating point; this is a second opinion, not a diagnosis.`,
-      operatingPoint: point(refer),
-    };
-  }
-  if (melanomaProbability >= monitor.melanoma_threshold) {
-    return {
-      action: 'monitor',
-      text: `Suggestion: consider dermoscopic follow-up. The model's melanoma probability (${p}) is at or above its 'monitor' operating point; this is a second opinion, not a diagnosis.`,
-      operatingPoint: point(monitor),
-    };
-  }
-  return {
-    action: 'benign-appearing',
-    text: `Suggestion: benign-appearing to the model (melanoma probability ${p}, below its 'monitor' operating point). Your clinical judgement decides; the model misses some melanomas.`,
-    operatingPoint: null,
-  };
+  return suggestAt(
+    melanomaProbability,
+    { referThreshold: refer.melanoma_threshold, monitorThreshold: monitor.melanoma_threshold, source: 'model-card' },
+    { refer: refer.test_split, monitor: monitor.test_split },
+  );
 }
