@@ -9,6 +9,7 @@ import { serveCommand } from './serve.ts';
 import { riskScoreCommand } from './risk.ts';
 import { intakeHistoryCommand } from './intake.ts';
 import { planGenerateCommand } from './plans.ts';
+import { lesionAnalyzeCommand, lesionEvaluateCommand } from './lesion.ts';
 import { auditVerifyCommand, dbMigrateCommand, exportCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
 
 export function buildProgram(): Command {
@@ -110,6 +111,39 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: { goals?: string; genotype?: string; lang?: string; format?: string; asOf?: string }) => {
       await planGenerateCommand(file, opts, () => loadConfig());
     });
+
+  const lesion = program
+    .command('lesion')
+    .description('dermoscopic lesion second opinion (no database)')
+    // Bad arguments exit with 2 here: 1 already means "some image could not be assessed".
+    .exitOverride((err) => {
+      throw err.exitCode === 1 ? new CommanderError(2, err.code, err.message) : err;
+    });
+  lesion
+    .command('analyze')
+    .description(
+      'analyse dermoscopic images: one result per file (--json: one JSON object per line); ' +
+        'exit status 0 all assessed, 1 some could not be assessed, 2 bad arguments',
+    )
+    .argument('<image...>', 'image files (JPEG, PNG, TIFF, WebP)')
+    .option('--json', 'one JSON object per line on stdout')
+    .option('--heatmap <dir>', 'write <dir>/<name>.heatmap.png and <name>.outline.png')
+    .option('--no-tta', 'one view only: faster, no uncertainty from test-time augmentation')
+    .option('--pixels-per-mm <n>', 'image scale, for the diameter in millimetres')
+    .option('--model <dir>', 'model folder (default: models/lesion)')
+    .action(async (files: string[], opts) => lesionAnalyzeCommand(files, opts));
+  lesion
+    .command('evaluate')
+    .description("the model card's metrics on a labelled folder (labels.csv + images/), beside the card's")
+    .requiredOption('--data <dir>', 'a folder in the layout of ../shared/data/dermoscopy/*')
+    .option('--limit <n>', 'score a seeded sample of n images')
+    .option('--seed <n>', 'seed for the sample and the bootstrap', '1')
+    .option('--bootstrap <n>', 'bootstrap resamples for the AUC CIs', '1000')
+    .option('--tta', 'score with test-time augmentation (the card is measured without)')
+    .option('--no-gate', 'score every image with the model alone, as the trainer did (no quality gate)')
+    .option('--json', 'print the report as one JSON object')
+    .option('--model <dir>', 'model folder (default: models/lesion)')
+    .action(async (opts) => lesionEvaluateCommand(opts));
 
   return program;
 }
