@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
+import { parseCsv } from '../risk/batch/csv.ts';
 // Type-only: the analyzer (onnxruntime, sharp) is loaded when a lesion command runs, not for every command.
 import type { AnalyzeOptions, LesionAnalyzer } from '../lesion/analyzer.ts';
 import { LESION_CLASSES, type LesionClass, type ModelCard } from '../lesion/model-card.ts';
@@ -311,13 +311,12 @@ export function readLabelledFolder(dir: string): { images: LabelledImage[]; skip
   } catch (e) {
     throw new UsageError(`--data: no labels.csv in ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  let rows: Record<string, string>[];
-  try {
-    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  } catch (e) {
-    throw new UsageError(`--data: ${csvPath} is not valid CSV (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const header = rows.length > 0 ? Object.keys(rows[0]!) : [];
+  const records = parseCsv(text).filter((r) => r.error !== undefined || r.fields.some((f) => f.trim() !== ''));
+  const bad = records.find((r) => r.error !== undefined);
+  if (bad) throw new UsageError(`--data: ${csvPath} line ${bad.line} is not valid CSV (${bad.error})`);
+  const columns = (records[0]?.fields ?? []).map((f) => f.trim());
+  const rows: Record<string, string>[] = records.slice(1).map((r) => Object.fromEntries(columns.map((c, i) => [c, (r.fields[i] ?? '').trim()])));
+  const header = rows.length > 0 ? columns : [];
   for (const col of ['image_id', 'dx']) {
     if (rows.length > 0 && !header.includes(col)) throw new UsageError(`--data: ${csvPath} has no '${col}' column`);
   }
