@@ -18,6 +18,7 @@ export const ERRORS = {
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many attempts; wait before trying again' },
   FORBIDDEN: { status: 403, title: 'Your role does not allow this' },
   CONSENT_MISSING: { status: 403, title: 'The patient has not given the consent this needs' },
+  AI_RESULT_BLINDED: { status: 409, title: 'Record your impression before the AI result is shown' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   GONE: { status: 410, title: 'The resource was deleted' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
 import { createServices, type Services } from './services.ts';
+import { closeSharedAnalyzers } from '../lesion/lesion.service.ts';
 
 export interface Platform {
   readonly config: Config;
@@ -21,7 +22,17 @@ export async function openPlatform(config: Config, clock: Clock = systemClock): 
   try {
     const migrations = await migrate(database);
     const services = createServices({ config, database, clock });
-    return { config, database, services, migrations, close: () => database.close() };
+    return {
+      config,
+      database,
+      services,
+      migrations,
+      // The lesion model session is shared per process: released with the platform, not with one app.
+      close: async () => {
+        await closeSharedAnalyzers();
+        await database.close();
+      },
+    };
   } catch (e) {
     await database.close();
     throw e;

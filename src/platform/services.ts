@@ -14,6 +14,7 @@ import { createFileService, type FileService } from './files/files.service.ts';
 import { createRiskService, type RiskService } from '../risk/risk.service.ts';
 import { createIntakeService, type IntakeService } from '../intake/intake.service.ts';
 import { createPlansService, type PlansService } from '../plans/plans.service.ts';
+import { createLesionService, type LesionService } from '../lesion/lesion.service.ts';
 import path from 'node:path';
 
 export interface PlatformDeps {
@@ -34,6 +35,7 @@ export interface Services {
   readonly risk: RiskService;
   readonly intake: IntakeService;
   readonly plans: PlansService;
+  readonly lesion: LesionService;
 }
 
 export function createServices(deps: PlatformDeps): Services {
@@ -47,5 +49,6 @@ export function createServices(deps: PlatformDeps): Services {
   const risk = createRiskService({ database, clock, fhir, consent, audit });
   const intake = createIntakeService({ database, clock, fhir, consent, audit });
   const plans = createPlansService({ database, clock, fhir, consent, audit, intake, risk });
-  return { deps, audit, auth, consent, fhir, files, risk, intake, plans };
+  const lesion = createLesionService({ database, clock, fhir, consent, audit, files });
+  return { deps, audit, auth, consent, fhir, files, risk, intake, plans, lesion };
 }

@@ -22,4 +22,9 @@ export const AUDIT_ACTIONS = [
   'consent-check',
   'audit-read',
   'ai-call',
+  'lesion-impression',
+  'lesion-decision',
+  'lesion-histopathology',
+  'lesion-settings',
+  'lesion-operating-point',
 ] as const;

@@ -2,7 +2,7 @@
  * Drizzle table definitions. They mirror the SQL migrations in ./migrations, which are
  * the source of truth for the database; `schema.int.test.ts` fails when the two drift.
  */
-import { bigint, bigserial, boolean, check, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -131,3 +131,99 @@ export const storedFile = pgTable('stored_file', {
   createdBy: text('created_by'),
   createdAt: tz('created_at').notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------
+// Lesion second opinion (0002_lesion.sql)
+
+export const lesion = pgTable('lesion', {
+  id: text('id').primaryKey(),
+  clinicId: text('clinic_id')
+    .notNull()
+    .references(() => clinic.id),
+  patientId: text('patient_id').notNull(),
+  bodySite: text('body_site').notNull(),
+  label: text('label').notNull(),
+  createdBy: text('created_by'),
+  createdAt: tz('created_at').notNull(),
+});
+
+export const LESION_EXAM_STATUSES = ['awaiting-impression', 'revealed', 'signed', 'cannot-assess'] as const;
+export type LesionExamStatus = (typeof LESION_EXAM_STATUSES)[number];
+
+export const lesionExam = pgTable(
+  'lesion_exam',
+  {
+    id: text('id').primaryKey(),
+    clinicId: text('clinic_id')
+      .notNull()
+      .references(() => clinic.id),
+    patientId: text('patient_id').notNull(),
+    lesionId: text('lesion_id')
+      .notNull()
+      .references(() => lesion.id),
+    status: text('status').$type<LesionExamStatus>().notNull(),
+    fileId: text('file_id')
+      .notNull()
+      .references(() => storedFile.id),
+    mediaId: text('media_id').notNull(),
+    pixelsPerMm: doublePrecision('pixels_per_mm'),
+    inputSha256: text('input_sha256').notNull(),
+    modelName: text('model_name').notNull(),
+    modelVersion: text('model_version').notNull(),
+    modelSha256: text('model_sha256').notNull(),
+    calibrationVersion: integer('calibration_version'),
+    analysis: jsonb('analysis').$type<Record<string, unknown>>().notNull(),
+    impression: jsonb('impression').$type<Record<string, unknown>>(),
+    decision: jsonb('decision').$type<Record<string, unknown>>(),
+    histopathology: jsonb('histopathology').$type<Record<string, unknown>>(),
+    diagnosticReportId: text('diagnostic_report_id'),
+    observationId: text('observation_id'),
+    createdBy: text('created_by'),
+    createdAt: tz('created_at').notNull(),
+    updatedAt: tz('updated_at').notNull(),
+  },
+  (t) => [check('lesion_exam_status_check', sql`${t.status} in ('awaiting-impression','revealed','signed','cannot-assess')`)],
+);
+
+export const lesionPicture = pgTable(
+  'lesion_picture',
+  {
+    examId: text('exam_id')
+      .notNull()
+      .references(() => lesionExam.id),
+    kind: text('kind').$type<'outline' | 'heatmap'>().notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    pngBase64: text('png_base64').notNull(),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.examId, t.kind] })],
+);
+
+export const lesionClinicSetting = pgTable('lesion_clinic_setting', {
+  clinicId: text('clinic_id')
+    .primaryKey()
+    .references(() => clinic.id),
+  blindedFirstRead: boolean('blinded_first_read').notNull().default(true),
+  updatedBy: text('updated_by'),
+  updatedAt: tz('updated_at').notNull(),
+});
+
+export const lesionOperatingPoint = pgTable(
+  'lesion_operating_point',
+  {
+    clinicId: text('clinic_id')
+      .notNull()
+      .references(() => clinic.id),
+    version: integer('version').notNull(),
+    referThreshold: doublePrecision('refer_threshold').notNull(),
+    monitorThreshold: doublePrecision('monitor_threshold').notNull(),
+    temperature: doublePrecision('temperature').notNull(),
+    revertToModelCard: boolean('revert_to_model_card').notNull().default(false),
+    reason: text('reason').notNull(),
+    basis: jsonb('basis').$type<Record<string, unknown>>().notNull(),
+    createdBy: text('created_by'),
+    createdAt: tz('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clinicId, t.version] })],
+);

@@ -11,7 +11,7 @@ import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtyp
 import type { AuditAction, AuditInput, AuditLog } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { RequestContext } from '../context.ts';
-import type { Database, Queryable } from '../db/database.ts';
+import type { Database, Queryable, Tx } from '../db/database.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { assertCanReadType, assertCanWrite, canSeeRow, touchesPatientData } from './access.ts';
 import { processBundle as runBundle } from './bundle.ts';
@@ -36,7 +36,11 @@ export interface WriteResult<T extends Resource = Resource> {
 }
 
 export interface FhirRepository {
-  create<T extends Resource>(ctx: RequestContext, resource: T, opts?: { ifNoneExist?: string | undefined }): Promise<WriteResult<T>>;
+  /**
+   * `tx`: write inside the caller's open transaction (as a savepoint), so a service's own rows
+   * and its FHIR resources commit together; refusals are then not audited separately.
+   */
+  create<T extends Resource>(ctx: RequestContext, resource: T, opts?: { ifNoneExist?: string | undefined; tx?: Tx | undefined }): Promise<WriteResult<T>>;
   read(ctx: RequestContext, type: string, id: string): Promise<Resource>;
   vread(ctx: RequestContext, type: string, id: string, versionId: string): Promise<Resource>;
   update<T extends Resource>(
@@ -44,7 +48,7 @@ export interface FhirRepository {
     type: string,
     id: string,
     resource: T,
-    opts?: { ifMatch?: string | undefined },
+    opts?: { ifMatch?: string | undefined; tx?: Tx | undefined },
   ): Promise<WriteResult<T>>;
   delete(ctx: RequestContext, type: string, id: string): Promise<void>;
   history(ctx: RequestContext, type: string, id: string, params: URLSearchParams, baseUrl?: string): Promise<Bundle>;
@@ -311,7 +315,8 @@ export function createFhirRepository(deps: FhirRepositoryDeps): FhirRepository {
       const type = resource.resourceType;
       try {
         assertCanReadType(ctx.principal, type);
-        const result = await database.transaction(async (tx): Promise<WriteResult<typeof resource>> => {
+        const inTx = <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => (opts.tx ? opts.tx.transaction(fn) : database.transaction(fn));
+        const result = await inTx(async (tx): Promise<WriteResult<typeof resource>> => {
           if (opts.ifNoneExist) {
             const matches = await findMatches(tx, ctx, type, opts.ifNoneExist, 'If-None-Exist', 2);
             if (matches.length > 1) {
@@ -337,9 +342,10 @@ export function createFhirRepository(deps: FhirRepositoryDeps): FhirRepository {
           }
           return { resource: copy, created: true };
         });
-        if (result.created) await wrote(1);
+        if (result.created && !opts.tx) await wrote(1);
         return result;
       } catch (e) {
+        if (opts.tx) throw e;
         return denied(ctx, e, 'create', type);
       }
     },
@@ -391,7 +397,8 @@ export function createFhirRepository(deps: FhirRepositoryDeps): FhirRepository {
       }
       try {
         assertCanReadType(ctx.principal, type);
-        const result = await database.transaction(async (tx): Promise<WriteResult<typeof resource>> => {
+        const inTx = <R>(fn: (tx: Tx) => Promise<R>): Promise<R> => (opts.tx ? opts.tx.transaction(fn) : database.transaction(fn));
+        const result = await inTx(async (tx): Promise<WriteResult<typeof resource>> => {
           const copy = structuredClone(resource);
           copy.id = id;
           await resolveReferences(tx, ctx, [{ resource: copy, prefix: '' }], new Map(), new Set([`${type}/${id}`]), undefined);
@@ -409,9 +416,10 @@ export function createFhirRepository(deps: FhirRepositoryDeps): FhirRepository {
           }
           return { resource: copy, created: wasCreated };
         });
-        await wrote(1);
+        if (!opts.tx) await wrote(1);
         return result;
       } catch (e) {
+        if (opts.tx) throw e;
         return denied(ctx, e, 'update', type, id);
       }
     },

@@ -25,6 +25,7 @@ import { loggerOptions } from './logging.ts';
 import { riskRoutes } from '../../risk/routes.ts';
 import { intakeRoutes } from '../../intake/routes.ts';
 import { planRoutes } from '../../plans/routes.ts';
+import { lesionRoutes } from '../../lesion/routes.ts';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
@@ -130,6 +131,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   await app.register(riskRoutes, { services });
   await app.register(intakeRoutes, { services });
   await app.register(planRoutes, { services });
+  await app.register(lesionRoutes, { services });
 
   if (webDist && fs.existsSync(webDist)) {
     await app.register(staticFiles, { root: webDist, wildcard: false, index: 'index.html' });

@@ -18,6 +18,7 @@ import { AppError, invalidField } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { DEMO_CLINICS, DEMO_PASSWORD, DEMO_ROLES, demoEmail, type DemoClinic } from './demo-users.ts';
 import { generateClinicPopulation, replaceReferences, type ClinicPopulation, type SyntheticPatientSummary } from './synthetic.ts';
+import { seedDemoLesions, type DemoLesionsResult } from './demo-lesions.ts';
 
 /** "Today" for the demo data, fixed so the demo is the same on every machine. */
 export const DEMO_REFERENCE_DATE = new Date('2026-11-01T00:00:00Z');
@@ -33,6 +34,8 @@ export interface SeedDemoOptions {
   referenceDate?: Date | undefined;
   /** Defaults to 30. */
   patientsPerClinic?: number | undefined;
+  /** Seed demo lesions (runs the lesion model a few times per clinic); default true. */
+  lesions?: boolean | undefined;
 }
 
 export interface DemoLogin {
@@ -52,6 +55,8 @@ export interface SeedDemoResult {
   readonly users: readonly DemoLogin[];
   /** Server-assigned Patient ids per clinic id, in generation order. */
   readonly patientsByClinic: Record<string, string[]>;
+  /** What demo-lesions.ts wrote (absent when not asked). */
+  readonly lesions?: DemoLesionsResult | undefined;
 }
 
 /** The named people behind the admin and learner logins (fictional). */
@@ -113,7 +118,8 @@ export async function seedDemo(services: Services, options: SeedDemoOptions = {}
     patientsByClinic[clinic.id] = written.patientIds;
     users.push(...(await createLogins(database, clinic, locale, population, written)));
   }
-  return { clinics: DEMO_CLINICS, users, patientsByClinic };
+  const lesions = options.lesions === false ? undefined : await seedDemoLesions(services, DEMO_CLINICS, patientsByClinic, referenceDate);
+  return { clinics: DEMO_CLINICS, users, patientsByClinic, ...(lesions ? { lesions } : {}) };
 }
 
 interface WrittenPopulation {
