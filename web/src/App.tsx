@@ -1,5 +1,5 @@
 import { Navigate, Route, Routes, useLocation } from 'react-router';
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import type { Role } from './api/types.ts';
 import { useAuth } from './auth/AuthContext.tsx';
 import { canListPatients, canOpenCharts, canReadAudit, homePath } from './auth/home.ts';
@@ -14,6 +14,17 @@ import { PatientListPage } from './pages/PatientListPage.tsx';
 import { RiskPanelPage } from './pages/RiskPanelPage.tsx';
 import { LearnerHome, NotAllowedPage, NotFoundPage } from './pages/SimplePages.tsx';
 import { MyPlanPage } from './plans/MyPlanPage.tsx';
+
+// The lesion pages load on first visit: they are many and most sessions never open them.
+const ExamPage = lazy(() => import('./lesion/ExamPage.tsx').then((m) => ({ default: m.ExamPage })));
+const EvolutionPage = lazy(() => import('./lesion/EvolutionPage.tsx').then((m) => ({ default: m.EvolutionPage })));
+const ModelCardPage = lazy(() => import('./lesion/ModelCardPage.tsx').then((m) => ({ default: m.ModelCardPage })));
+const PerformancePage = lazy(() => import('./lesion/PerformancePage.tsx').then((m) => ({ default: m.PerformancePage })));
+const LesionSettingsPage = lazy(() => import('./lesion/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })));
+
+function Lazy({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
+}
 
 /** Signed-in pages: nobody signed in goes to the login form, which brings them back here after. */
 function RequireUser({ children }: { children: ReactNode }) {
@@ -110,6 +121,56 @@ export function App() {
           element={
             <RoleGate allow={canReadAudit}>
               <AuditPage />
+            </RoleGate>
+          }
+        />
+        <Route
+          path="lesions/model-card"
+          element={
+            <RoleGate allow={canListPatients}>
+              <Lazy>
+                <ModelCardPage />
+              </Lazy>
+            </RoleGate>
+          }
+        />
+        <Route
+          path="lesions/performance"
+          element={
+            <RoleGate allow={(role) => role === 'clinician' || role === 'admin'}>
+              <Lazy>
+                <PerformancePage />
+              </Lazy>
+            </RoleGate>
+          }
+        />
+        <Route
+          path="lesions/settings"
+          element={
+            <RoleGate allow={(role) => role === 'admin'}>
+              <Lazy>
+                <LesionSettingsPage />
+              </Lazy>
+            </RoleGate>
+          }
+        />
+        <Route
+          path="lesions/exams/:examId"
+          element={
+            <RoleGate allow={canListPatients}>
+              <Lazy>
+                <ExamPage />
+              </Lazy>
+            </RoleGate>
+          }
+        />
+        <Route
+          path="lesions/:lesionId"
+          element={
+            <RoleGate allow={canListPatients}>
+              <Lazy>
+                <EvolutionPage />
+              </Lazy>
             </RoleGate>
           }
         />

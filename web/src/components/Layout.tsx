@@ -16,6 +16,7 @@ export function Layout() {
   const links: { to: string; label: string }[] = [];
   if (canListPatients(user.role)) links.push({ to: '/patients', label: t('nav.patients') });
   if (canListPatients(user.role)) links.push({ to: '/risk', label: t('nav.risk') });
+  if (canListPatients(user.role)) links.push({ to: '/lesions/model-card', label: t('lesion.nav') });
   if (user.role === 'patient' && user.patientId) {
     links.push({ to: `/patients/${encodeURIComponent(user.patientId)}`, label: t('nav.myChart') });
     links.push({ to: '/intake', label: t('intake.nav') });
@@ -24,8 +25,9 @@ export function Layout() {
   if (user.role === 'learner') links.push({ to: '/learn', label: t('nav.learn') });
   if (canReadAudit(user.role)) links.push({ to: '/audit', label: t('nav.audit') });
 
+  // One 60 px header row only where every role's links fit in both languages; below, two rows.
   return (
-    <AppShell header={{ height: { base: 104, sm: 60 } }} padding="md">
+    <AppShell header={{ height: { base: 104, lg: 60 } }} padding="md">
       <a href="#main" className={classes.skip}>
         {t('app.skipToContent')}
       </a>
@@ -47,10 +49,10 @@ export function Layout() {
           </Group>
           <Group gap="sm" wrap="nowrap">
             {/* Long names and clinic names would wrap the fixed-height header on tablets. */}
-            <Text size="sm" c="dimmed" visibleFrom="lg" truncate maw={420} data-testid="signed-in-as">
+            <Text size="sm" c="dimmed" visibleFrom="xl" truncate maw={420} data-testid="signed-in-as">
               {t('nav.signedInAs', { name: user.displayName, role: t(`roles.${user.role}`), clinic: user.clinicName })}
             </Text>
-            <Text size="sm" c="dimmed" hiddenFrom="lg" visibleFrom="sm" truncate maw={180} title={user.displayName}>
+            <Text size="sm" c="dimmed" hiddenFrom="xl" visibleFrom="sm" truncate maw={180} title={user.displayName}>
               {user.displayName}
             </Text>
             <LanguageSwitch />

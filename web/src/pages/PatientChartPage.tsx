@@ -17,6 +17,7 @@ import { LabsSection, VitalsSection } from './chart/VitalsSection.tsx';
 import { RiskSection } from '../risk/RiskSection.tsx';
 import { ChartIntake } from '../intake/ChartIntake.tsx';
 import { PlanSection } from '../plans/PlanSection.tsx';
+import { LesionSection } from '../lesion/LesionSection.tsx';
 import { STAFF } from '../auth/home.ts';
 
 /**
@@ -75,6 +76,7 @@ export function PatientChartPage() {
       </SimpleGrid>
       <RiskSection patientId={patientId} />
       {user && STAFF.includes(user.role) && <PlanSection patientId={patientId} />}
+      {user && STAFF.includes(user.role) && <LesionSection patientId={patientId} />}
     </Stack>
   );
 }

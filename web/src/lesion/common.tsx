@@ -1,0 +1,76 @@
+/** Small pieces shared by the lesion pages: labels, badges, the probability bars. */
+import { Badge, Group, Progress, Stack, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { LesionAction } from '../../../src/lesion/model-card.ts';
+import type { BodySite, ExamStatus } from './api.ts';
+import { actionColor, formatProbability, probabilityBars, statusColor, type Translate } from './present.ts';
+import type { ExamAnalysis } from './api.ts';
+
+type Accepted = Extract<ExamAnalysis, { status: 'ok' }>;
+
+/** i18next's t, loosened for keys built at run time (each family is listed in en.ts). */
+export function useLooseT(): { t: Translate; lang: string; has: (key: string) => boolean } {
+  const { t, i18n } = useTranslation();
+  return { t: t as unknown as Translate, lang: i18n.language, has: (key) => i18n.exists(key) };
+}
+
+/** A diagnosis code (a class or 'other') in words; an unknown code shows as it is. */
+export function diagnosisLabel(code: string, t: Translate, has: (key: string) => boolean): string {
+  const key = `lesion.classes.${code}`;
+  return has(key) ? t(key) : code;
+}
+
+/** A colour name the segmentation reports, translated when known. */
+export function colourLabel(name: string, t: Translate, has: (key: string) => boolean): string {
+  const key = `lesion.colours.${name}`;
+  return has(key) ? t(key) : name;
+}
+
+/** A body site in the reader's language. */
+export function siteLabel(site: Pick<BodySite, 'label' | 'display'>, lang: string): string {
+  return (lang.startsWith('es') ? site.label.es : site.label.en) || site.display;
+}
+
+export function ExamStatusBadge({ status }: { status: ExamStatus }) {
+  const { t } = useLooseT();
+  return (
+    <Badge color={statusColor(status)} variant="light" tt="none" data-testid="lesion-exam-status" data-status={status}>
+      {t(`lesion.status.${status}`)}
+    </Badge>
+  );
+}
+
+export function ActionBadge({ action, testId }: { action: LesionAction; testId?: string }) {
+  const { t } = useLooseT();
+  return (
+    <Badge color={actionColor(action)} variant="light" tt="none" data-testid={testId} data-action={action}>
+      {t(`lesion.actions.${action}`)}
+    </Badge>
+  );
+}
+
+/** All seven calibrated probabilities as labelled bars, most probable first. */
+export function ProbabilityBars({ probabilities }: { probabilities: Accepted['probabilities'] }) {
+  const { t, lang, has } = useLooseT();
+  return (
+    <Stack gap={6} data-testid="lesion-probabilities" role="list">
+      {probabilityBars(probabilities).map((bar) => {
+        const label = diagnosisLabel(bar.code, t, has);
+        const value = formatProbability(bar.value, lang);
+        return (
+          <div key={bar.code} role="listitem" data-testid="lesion-probability" data-class={bar.code} data-value={bar.value}>
+            <Group justify="space-between" gap="xs" wrap="nowrap">
+              <Text size="sm" fw={bar.malignant ? 600 : 400}>
+                {label}
+              </Text>
+              <Text size="sm" ff="monospace">
+                {value}
+              </Text>
+            </Group>
+            <Progress value={bar.percent} color={bar.malignant ? 'red' : 'gray'} size="md" aria-label={`${label}: ${value}`} />
+          </div>
+        );
+      })}
+    </Stack>
+  );
+}
