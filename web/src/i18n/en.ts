@@ -734,7 +734,7 @@ export const en = {
       heatmap: 'Occlusion heatmap',
       heatmapAlt: 'The image with the regions that most changed the melanoma probability highlighted',
       showHeatmap: 'Show the heatmap',
-      heatmapHint: 'Where covering the image changed the melanoma probability most.',
+      heatmapHint: 'Red: covering this region lowered the melanoma probability (the model relied on it). Blue: covering it raised the probability. Untinted: no effect. Shown on the central square the model saw.',
       model: 'Model {{name}} {{version}} · sha256 {{sha}}',
       modelCard: 'Model card',
       calibration: 'Calibration in force: {{source}} (temperature {{temperature}}, refer from {{refer}}, monitor from {{monitor}})',

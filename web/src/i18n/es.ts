@@ -738,7 +738,7 @@ export const es: DeepStrings<Messages> = {
       heatmap: 'Mapa de calor por oclusión',
       heatmapAlt: 'La imagen con las zonas que más cambiaron la probabilidad de melanoma resaltadas',
       showHeatmap: 'Mostrar el mapa de calor',
-      heatmapHint: 'Dónde tapar la imagen cambió más la probabilidad de melanoma.',
+      heatmapHint: 'Rojo: tapar esta zona bajó la probabilidad de melanoma (el modelo se apoyó en ella). Azul: taparla la subió. Sin color: sin efecto. Se muestra sobre el cuadrado central que vio el modelo.',
       model: 'Modelo {{name}} {{version}} · sha256 {{sha}}',
       modelCard: 'Ficha del modelo',
       calibration: 'Calibración vigente: {{source}} (temperatura {{temperature}}, derivar desde {{refer}}, vigilar desde {{monitor}})',
