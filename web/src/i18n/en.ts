@@ -742,6 +742,7 @@ export const en = {
     },
     impression: {
       title: 'Your impression',
+      recordedTitle: 'Clinician’s first impression',
       diagnosis: 'Most likely diagnosis',
       action: 'What would you do',
       confidence: 'Your confidence',

@@ -746,6 +746,7 @@ export const es: DeepStrings<Messages> = {
     },
     impression: {
       title: 'Su impresión',
+      recordedTitle: 'Primera impresión del clínico',
       diagnosis: 'Diagnóstico más probable',
       action: 'Qué haría',
       confidence: 'Su confianza',

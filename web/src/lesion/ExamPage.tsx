@@ -410,7 +410,7 @@ function ImpressionSummary({ exam }: { exam: ExamView }) {
   return (
     <Paper withBorder p="md" radius="md" data-testid="lesion-impression" data-blinded={i.blinded}>
       <Title order={2} size="h5" mb={4}>
-        {t('lesion.impression.title')}
+        {t('lesion.impression.recordedTitle')}
       </Title>
       <Text size="sm">
         {t('lesion.impression.recorded', {
