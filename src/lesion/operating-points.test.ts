@@ -124,7 +124,7 @@ describe('clinic statistics', () => {
     expect(stats.atInForce![0]!.threshold).toBe(0.5);
     expect(stats.atInForce![0]!.specificity.value).not.toBe(stats.atCard[0]!.specificity.value);
     expect(clinicStatistics(clinic(5, 5), card, null).atInForce).toBeNull();
-    const cardCal = { source: 'model-card', temperature: card.calibration.temperature, referThreshold: 0.105203, monitorThreshold: 0.066373 };
+    const cardCal = { source: 'model-card', temperature: card.calibration.temperature, referThreshold: card.operating_points[0]!.melanoma_threshold, monitorThreshold: card.operating_points[1]!.melanoma_threshold };
     expect(clinicStatistics(clinic(5, 5), card, cardCal).atInForce).toBeNull();
   });
 });

@@ -1,0 +1,172 @@
+"""Fast checks of the training script's pure parts (no ../shared, no pretrained weights):
+
+    /usr/bin/python3 -m unittest discover training
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import train_lesion as tl  # noqa: E402
+from augment import augment  # noqa: E402
+from lesion_preprocess import CLASSES  # noqa: E402
+
+
+def _records(n_groups: int, per_group: int, source: str, dx: str, prefix: str) -> list[tl.Record]:
+    out = []
+    for g in range(n_groups):
+        for k in range(per_group):
+            out.append(
+                tl.Record(image_id=f"{prefix}{g}_{k}", path="", dx=dx, dx_type="histo", age=50.0, sex="female",
+                          site="back", source=source, group=f"{prefix}{g}", sticker=False)
+            )
+    return out
+
+
+class SplitTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.records = (
+            _records(200, 3, "ham10000", "nv", "hn")
+            + _records(40, 2, "ham10000", "mel", "hm")
+            + _records(100, 1, "isic2017", "nv", "in")
+            + _records(20, 1, "isic2017", "mel", "im")
+        )
+
+    def test_no_lesion_on_two_sides(self) -> None:
+        assign = tl.split_groups(self.records, seed=3)
+        sides: dict[str, set[str]] = {}
+        for r in self.records:
+            sides.setdefault(r.group, set()).add(assign[r.group])
+        self.assertTrue(all(len(s) == 1 for s in sides.values()))
+        self.assertEqual(set(assign.values()), {"train", "calib", "test"})
+
+    def test_stratified_70_15_15_in_every_stratum(self) -> None:
+        assign = tl.split_groups(self.records, seed=3)
+        for prefix, n in (("hn", 200), ("hm", 40), ("in", 100), ("im", 20)):
+            got = [assign[f"{prefix}{g}"] for g in range(n)]
+            self.assertAlmostEqual(got.count("train") / n, 0.70, delta=1.01 / n, msg=prefix)
+            self.assertAlmostEqual(got.count("calib") / n, 0.15, delta=1.01 / n, msg=prefix)
+            self.assertAlmostEqual(got.count("test") / n, 0.15, delta=1.01 / n, msg=prefix)
+
+    def test_seeded(self) -> None:
+        self.assertEqual(tl.split_groups(self.records, 5), tl.split_groups(self.records, 5))
+        self.assertNotEqual(tl.split_groups(self.records, 5), tl.split_groups(self.records, 6))
+
+
+class ReadFolderTest(unittest.TestCase):
+    def _folder(self, rows: list[dict]) -> str:
+        d = tempfile.mkdtemp()
+        fields = ["image_id", "lesion_id", "dx", "dx_type", "age", "sex", "localization", "source", "exact_duplicate_of", "near_duplicates"]
+        with open(os.path.join(d, "labels.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields)
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: r.get(k, "") for k in fields})
+        return d
+
+    def test_sticker_nevi_are_flagged_and_nothing_else(self) -> None:
+        d = self._folder([
+            {"image_id": "ISIC_0001500", "dx": "nv", "source": "isic2017"},  # first SONIC id
+            {"image_id": "ISIC_0009859", "dx": "nv", "source": "isic2017"},  # last SONIC id
+            {"image_id": "ISIC_0005000", "dx": "mel", "source": "isic2017"},  # in range, not a nevus
+            {"image_id": "ISIC_0001499", "dx": "nv", "source": "isic2017"},  # just outside
+            {"image_id": "ISIC_0009860", "dx": "nv", "source": "isic2017"},
+            {"image_id": "ISIC_0005001", "lesion_id": "HAM_1", "dx": "nv", "source": "ham10000"},  # other source
+        ])
+        got = {r.image_id: r.sticker for r in tl.read_folder(d)}
+        self.assertEqual(got, {"ISIC_0001500": True, "ISIC_0009859": True, "ISIC_0005000": False,
+                               "ISIC_0001499": False, "ISIC_0009860": False, "ISIC_0005001": False})
+
+    def test_near_duplicates_share_a_group_and_unknown_dx_is_skipped(self) -> None:
+        d = self._folder([
+            {"image_id": "ISIC_0000001", "dx": "nv", "source": "isic2017"},
+            {"image_id": "ISIC_0000002", "dx": "nv", "source": "isic2017", "near_duplicates": "ISIC_0000001"},
+            {"image_id": "ISIC_0000003", "dx": "mel", "source": "isic2017"},
+            {"image_id": "ISIC_0000004", "dx": "scc", "source": "isic2017"},
+        ])
+        recs = {r.image_id: r for r in tl.read_folder(d)}
+        self.assertNotIn("ISIC_0000004", recs)
+        self.assertEqual(recs["ISIC_0000001"].group, recs["ISIC_0000002"].group)
+        self.assertNotEqual(recs["ISIC_0000001"].group, recs["ISIC_0000003"].group)
+
+
+class MetricsTest(unittest.TestCase):
+    def test_wilson_known_value(self) -> None:
+        # 5 of 10: Wilson 95 % interval 0.2366-0.7634 (Newcombe, Stat Med 1998, method 3).
+        self.assertEqual(tl.wilson(5, 10), [0.2366, 0.7634])
+        self.assertEqual(tl.wilson(0, 10)[0], 0.0)
+        self.assertIsNone(tl.wilson(0, 0))
+
+    def test_mel_auc_known_value_and_too_few(self) -> None:
+        p = np.zeros((10, len(CLASSES)))
+        p[:, 0] = [0.9, 0.8, 0.3, 0.1, 0.95, 0.7, 0.6, 0.2, 0.85, 0.05]
+        y = np.array([0, 1, 0, 1, 0, 1, 0, 1, 0, 1])
+        # positives 0.9 0.3 0.95 0.6 0.85 vs negatives 0.8 0.1 0.7 0.2 0.05: 21 of 25 pairs ordered
+        self.assertAlmostEqual(tl.mel_auc(p, y), 21 / 25)
+        self.assertIsNone(tl.mel_auc(p[:4], y[:4]))
+
+    def test_ece_known_value(self) -> None:
+        p = np.tile([0.8, 0.2, 0, 0, 0, 0, 0], (10, 1))
+        y = np.array([0] * 5 + [1] * 5)  # confidence 0.8, accuracy 0.5
+        value, table = tl.ece(p, y)
+        self.assertAlmostEqual(value, 0.3)
+        self.assertEqual(len(table), 1)
+        self.assertEqual(table[0]["n"], 10)
+
+    def test_bootstrap_ci_brackets_the_value_and_is_seeded(self) -> None:
+        rng = np.random.default_rng(0)
+        n = 200
+        y = np.where(rng.random(n) < 0.3, 0, 1)
+        p = np.full((n, len(CLASSES)), 0.01)
+        p[:, 0] = np.clip(0.3 + 0.3 * (y == 0) + rng.normal(0, 0.2, n), 0, 1)
+        groups = np.arange(n) // 2
+        th = {"refer": 0.5, "monitor": 0.4}
+        a = tl.metric_set(p, y, groups, th, np.random.default_rng(7), 200)
+        b = tl.metric_set(p, y, groups, th, np.random.default_rng(7), 200)
+        self.assertEqual(a, b)
+        auc = a["melanoma_auc"]
+        self.assertLess(auc["ci95"][0], auc["value"])
+        self.assertGreater(auc["ci95"][1], auc["value"])
+        self.assertEqual(a["n_lesions"], 100)
+        flagged = (p[:, 0] >= 0.5)[y == 0]
+        self.assertAlmostEqual(a["operating_points"]["refer"]["sensitivity"], round(flagged.mean(), 4))
+
+    def test_thresholds_reach_the_target_sensitivity(self) -> None:
+        pos = np.linspace(0.01, 1.0, 100)
+        th = tl.thresholds_for(pos, {"refer": 0.90, "monitor": 0.95})
+        self.assertGreaterEqual((pos >= th["refer"]).mean(), 0.90)
+        self.assertGreaterEqual((pos >= th["monitor"]).mean(), 0.95)
+        self.assertLess((pos >= th["refer"] + 1e-9).mean(), 0.90)  # the highest such threshold
+        self.assertGreaterEqual(th["refer"], th["monitor"])
+
+
+class AugmentTest(unittest.TestCase):
+    def test_seeded_views_repeat_and_differ_across_seeds(self) -> None:
+        x = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+        a = augment(x, torch.Generator().manual_seed(11))
+        b = augment(x, torch.Generator().manual_seed(11))
+        c = augment(x, torch.Generator().manual_seed(12))
+        self.assertTrue(torch.equal(a, b))
+        self.assertFalse(torch.equal(a, c))
+        self.assertEqual(a.shape, x.shape)
+        self.assertGreaterEqual(float(a.min()), 0.0)
+        self.assertLessEqual(float(a.max()), 1.0)
+
+    def test_eight_dihedral_views_are_distinct_and_view_0_is_the_image(self) -> None:
+        x = torch.arange(16.0).view(1, 1, 4, 4)
+        views = [tl.dihedral(x, k) for k in range(8)]
+        self.assertTrue(torch.equal(views[0], x))
+        self.assertEqual(len({tuple(v.flatten().tolist()) for v in views}), 8)
+
+
+if __name__ == "__main__":
+    unittest.main()
