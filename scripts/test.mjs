@@ -1,7 +1,8 @@
 // `npm test`: the whole suite. Runs every step even after one fails, so a single run
 // lists every problem, then prints one closing line with the totals.
 //   1. typecheck (tsc --noEmit)   2. unit + integration tests (vitest; PGlite and the
-//   PostgreSQL server)   3. the web build   4. browser tests (Chromium via playwright-core)
+//   PostgreSQL server)   3. the training scripts' Python tests (Debian's python3-torch)
+//   4. the web build   5. browser tests (Chromium via playwright-core)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,29 @@ function vitest(name, config, reportFile) {
 if (!run('typecheck', bin('tsc'), ['--noEmit', '-p', '.'])) failed += 1;
 if (fs.existsSync(path.join(root, 'web', 'tsconfig.json')) && !run('typecheck web', bin('tsc'), ['--noEmit', '-p', 'web'])) failed += 1;
 vitest('unit and integration tests', 'vitest.config.ts', path.join(tmp, 'unit.json'));
+// The lesion training scripts' own tests need Debian's PyTorch; a newcomer's machine may
+// lack it (nothing in the product needs Python), CI installs it (.ci/run).
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+const hasTorch = spawnSync(python, ['-c', 'import torch, torchvision, PIL, sklearn'], { stdio: 'ignore' }).status === 0;
+if (!hasTorch && process.env.CI !== 'true') {
+  console.log(`\n=== training tests (Python) ===\nskipped: ${python} cannot import torch, torchvision, PIL and sklearn (Debian: apt-get install -y python3-torch python3-torchvision python3-pil python3-sklearn)`);
+  skipped += 1;
+} else {
+  console.log('\n=== training tests (Python) ===');
+  const started = Date.now();
+  const r = spawnSync(python, ['-m', 'unittest', 'discover', '-s', 'training', '-p', 'test_*.py', '-v'], { cwd: root, encoding: 'utf8' });
+  process.stdout.write(r.stdout ?? '');
+  process.stdout.write(r.stderr ?? '');
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const ran = Number(/^Ran (\d+) tests?/m.exec(out)?.[1] ?? 0);
+  const bad = [...out.matchAll(/(failures|errors)=(\d+)/g)].reduce((n, m) => n + Number(m[2]), 0);
+  const skippedPy = Number(/skipped=(\d+)/.exec(out)?.[1] ?? 0);
+  const ok = r.status === 0 && ran > 0;
+  passed += ran - bad - skippedPy;
+  failed += ok ? 0 : Math.max(bad, 1);
+  skipped += skippedPy;
+  steps.push({ name: 'training tests (Python)', ok, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+}
 const chromium = process.env.WELLAGE_CHROMIUM ?? '/usr/bin/chromium';
 if (!fs.existsSync(chromium) && process.env.CI !== 'true') {
   // A newcomer's machine may lack Chromium; CI never does (.ci/run installs it).
