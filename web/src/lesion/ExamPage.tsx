@@ -9,7 +9,7 @@ import { PageTitle } from '../components/PageTitle.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate, formatNumber } from '../fhir/display.ts';
 import { lesionApi, type ExamAnalysis, type ExamView } from './api.ts';
-import { ActionBadge, ExamStatusBadge, ProbabilityBars, colourLabel, diagnosisLabel, useLooseT } from './common.tsx';
+import { ActionBadge, ExamStatusBadge, FormFeedback, ProbabilityBars, colourLabel, diagnosisLabel, useLooseT } from './common.tsx';
 import {
   CONFIDENCE_LEVELS,
   DIAGNOSIS_CHOICES,
@@ -386,12 +386,7 @@ function ImpressionForm({ exam, onSaved }: { exam: ExamView; onSaved: (e: ExamVi
             </Group>
           </Radio.Group>
           <Textarea label={t('lesion.impression.note')} value={note} maxLength={2000} autosize minRows={2} onChange={(e) => setNote(e.currentTarget.value)} />
-          {problem && (
-            <Alert color="orange" variant="light" role="alert">
-              {problem}
-            </Alert>
-          )}
-          {error !== undefined && <ErrorNotice error={error} />}
+          <FormFeedback problem={problem} error={error} />
           <Group>
             <Button type="submit" loading={busy} data-testid="lesion-impression-submit">
               {t('lesion.impression.submit')}
@@ -480,12 +475,7 @@ function DecisionForm({ exam, analysis, onSaved }: { exam: ExamView; analysis: A
           </Group>
           <ActionRadios label={t('lesion.decision.action')} value={action} onChange={setAction} />
           <Textarea label={t('lesion.decision.note')} value={note} maxLength={2000} autosize minRows={2} onChange={(e) => setNote(e.currentTarget.value)} />
-          {problem && (
-            <Alert color="orange" variant="light" role="alert">
-              {problem}
-            </Alert>
-          )}
-          {error !== undefined && <ErrorNotice error={error} />}
+          <FormFeedback problem={problem} error={error} />
           <Group>
             <Button type="submit" loading={busy} data-testid="lesion-sign">
               {t('lesion.decision.submit')}
@@ -609,12 +599,7 @@ function HistopathologyPart({ exam, onSaved }: { exam: ExamView; onSaved: (e: Ex
           </Group>
           <Checkbox label={t('lesion.histo.malignant')} checked={malignant} onChange={(e) => setMalignant(e.currentTarget.checked)} />
           <Textarea label={t('lesion.histo.note')} value={note} maxLength={2000} autosize minRows={2} onChange={(e) => setNote(e.currentTarget.value)} />
-          {problem && (
-            <Alert color="orange" variant="light" role="alert">
-              {problem}
-            </Alert>
-          )}
-          {error !== undefined && <ErrorNotice error={error} />}
+          <FormFeedback problem={problem} error={error} />
           <Group>
             <Button type="submit" loading={busy}>
               {t('lesion.histo.submit')}

@@ -9,7 +9,7 @@ import { Section } from '../components/Section.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate } from '../fhir/display.ts';
 import { lesionApi, type BodySite, type LesionSummary } from './api.ts';
-import { ActionBadge, ExamStatusBadge, siteLabel, useLooseT } from './common.tsx';
+import { ActionBadge, ExamStatusBadge, FormFeedback, siteLabel, useLooseT } from './common.tsx';
 import { parsePixelsPerMm } from './present.ts';
 
 /** Brings the chart's consents section into view (the ai-analysis consent lives there). */
@@ -199,12 +199,7 @@ function AddLesionForm({ patientId, onAdded, onCancel }: { patientId: string; on
             miw={320}
           />
         </Group>
-        {problem && (
-          <Alert color="orange" variant="light" role="alert">
-            {problem}
-          </Alert>
-        )}
-        {error !== undefined && (isConsentError(error) ? <ConsentNotice error={error} /> : <ErrorNotice error={error} />)}
+        <FormFeedback problem={problem} error={error} renderError={(e) => (isConsentError(e) ? <ConsentNotice error={e} /> : <ErrorNotice error={e} />)} />
         <Group>
           <Button type="submit" loading={busy}>
             {t('lesion.addForm.submit')}
@@ -276,19 +271,19 @@ function NewImageForm({ patientId, lesion, onCancel }: { patientId: string; lesi
           w={260}
           disabled={busy}
         />
-        {problem && (
-          <Alert color="orange" variant="light" role="alert">
-            {problem}
-          </Alert>
-        )}
-        {error !== undefined &&
-          (isConsentError(error) ? (
-            <ConsentNotice error={error} />
-          ) : (
-            <Alert color="red" variant="light" role="alert" data-testid="lesion-upload-error">
-              {t('errors.generic', { message: errorMessage(error) })}
-            </Alert>
-          ))}
+        <FormFeedback
+          problem={problem}
+          error={error}
+          renderError={(e) =>
+            isConsentError(e) ? (
+              <ConsentNotice error={e} />
+            ) : (
+              <Alert color="red" variant="light" role="alert" data-testid="lesion-upload-error">
+                {t('errors.generic', { message: errorMessage(e) })}
+              </Alert>
+            )
+          }
+        />
         <Group>
           <Button type="submit" loading={busy} data-testid="lesion-upload">
             {busy ? t('lesion.imageForm.busy') : t('lesion.imageForm.submit')}

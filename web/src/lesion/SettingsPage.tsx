@@ -7,7 +7,7 @@ import { Section } from '../components/Section.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate, formatNumber } from '../fhir/display.ts';
 import { lesionApi, type LesionSettings, type OperatingPointsView } from './api.ts';
-import { useLooseT } from './common.tsx';
+import { FormFeedback, useLooseT } from './common.tsx';
 import { LesionAiLinks } from './ModelCardPage.tsx';
 import { PointsTable } from './PerformancePage.tsx';
 import { calibrationSourceText, formatProbability, parseThresholdPercent } from './present.ts';
@@ -208,12 +208,7 @@ function AdoptForm({ view, onChanged }: { view: OperatingPointsView; onChanged: 
           <TextInput label={t('lesion.settings.monitor')} inputMode="decimal" value={monitor} onChange={(e) => setMonitor(e.currentTarget.value)} w={200} disabled={disabled} />
         </Group>
         <Textarea label={t('lesion.settings.reason')} value={reason} maxLength={2000} autosize minRows={2} onChange={(e) => setReason(e.currentTarget.value)} />
-        {problem && (
-          <Alert color="orange" variant="light" role="alert">
-            {problem}
-          </Alert>
-        )}
-        {error !== undefined && <ErrorNotice error={error} />}
+        <FormFeedback problem={problem} error={error} />
         <Group>
           <Button type="submit" disabled={disabled} loading={busy === 'adopt'} data-testid="lesion-adopt">
             {t('lesion.settings.adoptSubmit')}

@@ -1,5 +1,7 @@
 /** Small pieces shared by the lesion pages: labels, badges, the probability bars. */
-import { Badge, Group, Progress, Stack, Text } from '@mantine/core';
+import { Alert, Badge, Group, Progress, Stack, Text } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useTranslation } from 'react-i18next';
 import type { LesionAction } from '../../../src/lesion/model-card.ts';
 import type { BodySite, ExamStatus } from './api.ts';
@@ -72,5 +74,22 @@ export function ProbabilityBars({ probabilities }: { probabilities: Accepted['pr
         );
       })}
     </Stack>
+  );
+}
+
+/**
+ * What a lesion form says after a failed submit: the client-side problem (a missing field)
+ * and the server's error; `renderError` replaces the default error notice (e.g. consent).
+ */
+export function FormFeedback({ problem, error, renderError }: { problem: string | null | undefined; error: unknown; renderError?: (error: unknown) => ReactNode }) {
+  return (
+    <>
+      {problem && (
+        <Alert color="orange" variant="light" role="alert">
+          {problem}
+        </Alert>
+      )}
+      {error !== undefined && (renderError ? renderError(error) : <ErrorNotice error={error} />)}
+    </>
   );
 }
