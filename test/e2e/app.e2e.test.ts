@@ -230,6 +230,9 @@ describe('the web app in Chromium', () => {
       await page.waitForURL('**/patients');
       await page.goto(`/patients/${chosen.id}`);
       await page.getByTestId('problems').getByRole('table').waitFor();
+      // Every section has loaded (risk what-if, lesions): otherwise a section's own late call
+      // meets the ended session first and the app leaves for the login form before the click.
+      await page.waitForLoadState('networkidle');
       // Signed out behind the page's back (another tab, or the session expired).
       expect((await page.request.post('/api/auth/logout')).status()).toBe(204);
       await page.getByRole('link', { name: 'Back to patients' }).click();
