@@ -143,6 +143,8 @@ describe.each(DB_KINDS)('bad inputs on %s', (kind) => {
     expect(found.json().entry.map((e: { resource: { id: string } }) => e.resource.id)).toContain(id);
     // The table the string names is still there, and so is everything in it.
     expect((await execute<{ n: number }>(h.t.database.db, sql`select count(*)::int as n from fhir_resource`))[0]!.n).toBeGreaterThan(0);
-    expect((await h.app.inject({ url: '/ready' })).statusCode).toBe(200);
+    const ready = await h.app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ready', lesionModel: 'ready' });
   });
 });

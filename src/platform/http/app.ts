@@ -113,13 +113,19 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: the database answers',
-        response: { 200: z.object({ status: z.literal('ready'), database: z.enum(['pglite', 'postgres']) }) },
+        summary: 'Readiness: the database answers; says whether the lesion model is loaded (the rest serves without it)',
+        response: {
+          200: z.object({ status: z.literal('ready'), database: z.enum(['pglite', 'postgres']), lesionModel: z.enum(['ready', 'unavailable']) }),
+        },
       },
     },
     async () => {
       if (!(await services.deps.database.ping())) throw new AppError('NOT_READY', 'The database does not answer');
-      return { status: 'ready' as const, database: services.deps.database.kind };
+      const lesionModel = await services.lesion.ready().then(
+        () => 'ready' as const,
+        () => 'unavailable' as const,
+      );
+      return { status: 'ready' as const, database: services.deps.database.kind, lesionModel };
     },
   );
 
