@@ -9,7 +9,7 @@ import { PageTitle } from '../components/PageTitle.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate, formatNumber } from '../fhir/display.ts';
 import { lesionApi, type ExamAnalysis, type ExamView } from './api.ts';
-import { ActionBadge, ExamStatusBadge, FormFeedback, ProbabilityBars, colourLabel, diagnosisLabel, useLooseT } from './common.tsx';
+import { ActionBadge, ExamStatusBadge, FormFeedback, ProbabilityBars, useFormSubmit, colourLabel, diagnosisLabel, useLooseT } from './common.tsx';
 import {
   CONFIDENCE_LEVELS,
   DIAGNOSIS_CHOICES,
@@ -351,24 +351,18 @@ function ImpressionForm({ exam, onSaved }: { exam: ExamView; onSaved: (e: ExamVi
   const [action, setAction] = useState('');
   const [confidence, setConfidence] = useState('');
   const [note, setNote] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const form = useFormSubmit();
+  const { problem, error, busy } = form;
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setProblem(undefined);
-    setError(undefined);
-    if (!isDiagnosis(diagnosis) || !isAction(action) || !isConfidence(confidence)) return setProblem(t('lesion.impression.need'));
-    setBusy(true);
-    try {
-      onSaved(await lesionApi.impression(exam.id, { diagnosis, action, confidence, ...(note.trim() ? { note: note.trim() } : {}) }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent) =>
+    form.submit(
+      e,
+      () => (!isDiagnosis(diagnosis) || !isAction(action) || !isConfidence(confidence) ? t('lesion.impression.need') : undefined),
+      async () => {
+        if (!isDiagnosis(diagnosis) || !isAction(action) || !isConfidence(confidence)) return;
+        onSaved(await lesionApi.impression(exam.id, { diagnosis, action, confidence, ...(note.trim() ? { note: note.trim() } : {}) }));
+      },
+    );
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={(e) => void submit(e)} data-testid="lesion-impression-form" noValidate>
@@ -435,28 +429,22 @@ function DecisionForm({ exam, analysis, onSaved }: { exam: ExamView; analysis: A
   const [diagnosis, setDiagnosis] = useState<string>(exam.impression?.diagnosis ?? '');
   const [action, setAction] = useState<string>(exam.impression?.action ?? '');
   const [note, setNote] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const form = useFormSubmit();
+  const { problem, error, busy } = form;
 
   const choose = (v: string) => {
     setAgrees(v);
     if (v === 'yes') setAction(analysis.suggestion.action);
   };
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setProblem(undefined);
-    setError(undefined);
-    if ((agrees !== 'yes' && agrees !== 'no') || !isDiagnosis(diagnosis) || !isAction(action)) return setProblem(t('lesion.decision.need'));
-    setBusy(true);
-    try {
-      onSaved(await lesionApi.decision(exam.id, { agreesWithAi: agrees === 'yes', diagnosis, action, ...(note.trim() ? { note: note.trim() } : {}) }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent) =>
+    form.submit(
+      e,
+      () => ((agrees !== 'yes' && agrees !== 'no') || !isDiagnosis(diagnosis) || !isAction(action) ? t('lesion.decision.need') : undefined),
+      async () => {
+        if (!isDiagnosis(diagnosis) || !isAction(action)) return;
+        onSaved(await lesionApi.decision(exam.id, { agreesWithAi: agrees === 'yes', diagnosis, action, ...(note.trim() ? { note: note.trim() } : {}) }));
+      },
+    );
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={(e) => void submit(e)} data-testid="lesion-decision-form" noValidate>
@@ -522,9 +510,8 @@ function HistopathologyPart({ exam, onSaved }: { exam: ExamView; onSaved: (e: Ex
   const [malignant, setMalignant] = useState(false);
   const [date, setDate] = useState('');
   const [note, setNote] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const form = useFormSubmit();
+  const { problem, error, busy } = form;
   const h = exam.histopathology;
 
   if (h) {
@@ -563,21 +550,19 @@ function HistopathologyPart({ exam, onSaved }: { exam: ExamView; onSaved: (e: Ex
       </Group>
     );
   }
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setProblem(undefined);
-    setError(undefined);
-    if (!isDiagnosis(diagnosis) || date === '') return setProblem(t('lesion.histo.need'));
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || date > todayIso()) return setProblem(t('lesion.histo.badDate'));
-    setBusy(true);
-    try {
-      onSaved(await lesionApi.histopathology(exam.id, { diagnosis, malignant, date, ...(note.trim() ? { note: note.trim() } : {}) }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent) =>
+    form.submit(
+      e,
+      () => {
+        if (!isDiagnosis(diagnosis) || date === '') return t('lesion.histo.need');
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || date > todayIso()) return t('lesion.histo.badDate');
+        return undefined;
+      },
+      async () => {
+        if (!isDiagnosis(diagnosis)) return;
+        onSaved(await lesionApi.histopathology(exam.id, { diagnosis, malignant, date, ...(note.trim() ? { note: note.trim() } : {}) }));
+      },
+    );
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={(e) => void submit(e)} data-testid="lesion-histo-form" noValidate>

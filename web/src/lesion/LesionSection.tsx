@@ -9,7 +9,7 @@ import { Section } from '../components/Section.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate } from '../fhir/display.ts';
 import { lesionApi, type BodySite, type LesionSummary } from './api.ts';
-import { ActionBadge, ExamStatusBadge, FormFeedback, siteLabel, useLooseT } from './common.tsx';
+import { ActionBadge, ExamStatusBadge, FormFeedback, siteLabel, useFormSubmit, useLooseT } from './common.tsx';
 import { parsePixelsPerMm } from './present.ts';
 
 /** Brings the chart's consents section into view (the ai-analysis consent lives there). */
@@ -153,25 +153,15 @@ function AddLesionForm({ patientId, onAdded, onCancel }: { patientId: string; on
   const sites = useLoad(() => lesionApi.bodySites(), []);
   const [site, setSite] = useState('');
   const [label, setLabel] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const form = useFormSubmit();
+  const { problem, error, busy } = form;
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setProblem(undefined);
-    setError(undefined);
-    if (site === '') return setProblem(t('lesion.addForm.needSite'));
-    if (label.trim() === '') return setProblem(t('lesion.addForm.needLabel'));
-    setBusy(true);
-    try {
-      onAdded(await lesionApi.createLesion(patientId, { bodySite: site, label: label.trim() }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent) =>
+    form.submit(
+      e,
+      () => (site === '' ? t('lesion.addForm.needSite') : label.trim() === '' ? t('lesion.addForm.needLabel') : undefined),
+      async () => onAdded(await lesionApi.createLesion(patientId, { bodySite: site, label: label.trim() })),
+    );
 
   if (sites.status === 'loading') return <Loading />;
   if (sites.status === 'error') return <ErrorNotice error={sites.error} onRetry={sites.reload} />;

@@ -1,6 +1,6 @@
 /** Small pieces shared by the lesion pages: labels, badges, the probability bars. */
 import { Alert, Badge, Group, Progress, Stack, Text } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useTranslation } from 'react-i18next';
 import type { LesionAction } from '../../../src/lesion/model-card.ts';
@@ -92,4 +92,35 @@ export function FormFeedback({ problem, error, renderError }: { problem: string 
       {error !== undefined && (renderError ? renderError(error) : <ErrorNotice error={error} />)}
     </>
   );
+}
+
+/**
+ * The submit cycle every lesion form shares: clear the last messages, stop at a client-side
+ * problem (`check` returns its message), else send with the button busy and keep the error.
+ */
+export function useFormSubmit(): {
+  problem: string | undefined;
+  error: unknown;
+  busy: boolean;
+  submit: (e: FormEvent, check: () => string | undefined, send: () => Promise<void>) => Promise<void>;
+} {
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent, check: () => string | undefined, send: () => Promise<void>): Promise<void> => {
+    e.preventDefault();
+    setProblem(undefined);
+    setError(undefined);
+    const found = check();
+    if (found !== undefined) return setProblem(found);
+    setBusy(true);
+    try {
+      await send();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { problem, error, busy, submit };
 }
