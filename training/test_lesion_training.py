@@ -13,11 +13,14 @@ import unittest
 
 import numpy as np
 import torch
+import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import full_finetune as ff  # noqa: E402
+import stage_remote  # noqa: E402
 import train_lesion as tl  # noqa: E402
-from augment import augment  # noqa: E402
+from augment import augment, augment_batched, hair_bank  # noqa: E402
 from lesion_preprocess import CLASSES  # noqa: E402
 
 
@@ -166,6 +169,95 @@ class AugmentTest(unittest.TestCase):
         views = [tl.dihedral(x, k) for k in range(8)]
         self.assertTrue(torch.equal(views[0], x))
         self.assertEqual(len({tuple(v.flatten().tolist()) for v in views}), 8)
+
+
+class BatchedAugmentTest(unittest.TestCase):
+    def test_seeded_in_range_and_changes_the_images(self) -> None:
+        x = torch.rand(6, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+        bank = hair_bank(8, 64, torch.Generator().manual_seed(1), torch.device("cpu"))
+        a = augment_batched(x, torch.Generator().manual_seed(11), bank)
+        b = augment_batched(x, torch.Generator().manual_seed(11), bank)
+        c = augment_batched(x, torch.Generator().manual_seed(12), bank)
+        self.assertTrue(torch.equal(a, b))
+        self.assertFalse(torch.equal(a, c))
+        self.assertEqual(a.shape, x.shape)
+        self.assertGreaterEqual(float(a.min()), 0.0)
+        self.assertLessEqual(float(a.max()), 1.0)
+        self.assertGreater(float((a - x).abs().mean()), 0.01)
+
+    def test_hair_bank_draws_thin_dark_hairs(self) -> None:
+        mask, colour = hair_bank(16, 64, torch.Generator().manual_seed(3), torch.device("cpu"))
+        self.assertEqual(tuple(mask.shape), (16, 1, 64, 64))
+        covered = mask.float().mean(dim=(1, 2, 3))
+        self.assertTrue(bool((covered > 0).all()), "every layer has at least one hair")
+        self.assertLess(float(covered.max()), 0.5, "hairs are thin lines, not fills")
+        self.assertLessEqual(float(colour.float()[mask.expand_as(colour)].max()), 0.34)  # dark: 0.08 + 0.25 at most
+
+
+class StageRemoteTest(unittest.TestCase):
+    def test_int8_multiples_round_trip_and_other_tensors_stay_as_they_are(self) -> None:
+        g = torch.Generator().manual_seed(0)
+        q = torch.randint(-127, 128, (4, 3, 3, 3), generator=g).float()
+        scales = torch.tensor([0.013, 0.0021, 0.5, 1e-4]).view(4, 1, 1, 1)
+        state = {"conv.weight": q * scales, "bn.bias": torch.randn(4, generator=g), "other": torch.randn(3, 5, generator=g)}
+        packed = stage_remote.pack_state(state)
+        self.assertIsInstance(packed["tensors"]["conv.weight"], dict)  # packed
+        self.assertIs(packed["tensors"]["bn.bias"], state["bn.bias"])  # 1-D: as is
+        self.assertIsInstance(packed["tensors"]["other"], torch.Tensor)  # not integer multiples: as is
+        back = stage_remote.unpack_state(packed)
+        for k in state:
+            self.assertLess(float((back[k] - state[k]).abs().max()), 1e-6, k)
+
+
+class FullRecipeTest(unittest.TestCase):
+    def test_temperature_recovers_a_known_scale_on_averaged_views(self) -> None:
+        g = torch.Generator().manual_seed(0)
+        base = torch.randn(4000, 1, len(CLASSES), generator=g) * 2
+        y = torch.multinomial(torch.softmax(base[:, 0], 1), 1, generator=g)[:, 0]
+        views = (base * 3).expand(-1, 8, -1)  # 8 identical views, logits 3x too confident
+        self.assertAlmostEqual(tl.fit_temperature_views(views, y), 3.0, delta=0.25)
+
+    def _runs(self, n: int, y: np.ndarray, strength: list[float]) -> list[dict]:
+        g = torch.Generator().manual_seed(1)
+        runs = []
+        for k in range(n):
+            logits = torch.randn(len(y), 8, len(CLASSES), generator=g)
+            logits[:, :, 0] += torch.from_numpy((y == 0).astype(np.float32))[:, None] * strength[k]
+            runs.append({"seed": k + 1, "calib_logits": logits})
+        return runs
+
+    def test_member_choice_takes_a_pair_only_when_it_pays(self) -> None:
+        rng = np.random.default_rng(0)
+        y = np.where(rng.random(600) < 0.3, 0, 1)
+        sources = np.where(np.arange(600) % 2 == 0, "ham10000", "isic2017")
+        logw = torch.zeros(len(CLASSES))
+        runs = self._runs(3, y, [1.0, 1.0, 0.2])  # two useful runs with independent noise, one weak
+        chosen, table = tl.choose_members(runs, y, sources, logw, margin=0.005)
+        self.assertEqual(sorted(chosen), [0, 1], table)  # averaging two noisy views of the truth helps
+        chosen, _ = tl.choose_members(runs, y, sources, logw, margin=1.0)
+        self.assertEqual(len(chosen), 1)  # a margin nothing reaches: the best single run
+        self.assertIn(chosen[0], (0, 1))
+
+    def test_train_full_keeps_the_best_epoch_and_reports_it(self) -> None:
+        backbone = torchvision.models.mobilenet_v2()
+        g = torch.Generator().manual_seed(0)
+        canon = (torch.rand(24, 3, 64, 64, generator=g) * 255).to(torch.uint8)
+        y = torch.arange(24) % len(CLASSES)
+        bests = []
+        state, epoch, calib_logits, history, planned = ff.train_full(
+            backbone, canon[:16], y[:16], torch.ones(16), canon[16:], y[16:].numpy(), np.array(["ham10000"] * 8),
+            torch.ones(len(CLASSES)), seed=1, epochs=2, lr=1e-3, device=torch.device("cpu"),
+            score_fn=lambda p, yy, ss: (float(-abs(p[:, 0].mean() - 0.5)), [], 0.0), log=lambda m: None,
+            batch=8, on_best=lambda *a: bests.append(a[1]),
+        )
+        self.assertEqual(planned, 2)
+        self.assertEqual([h["epoch"] for h in history], [1, 2])
+        best_epoch = max(history, key=lambda h: h["score"])["epoch"]
+        self.assertEqual(epoch, best_epoch)
+        self.assertEqual(bests[-1], epoch)
+        self.assertEqual(tuple(calib_logits.shape), (8, 8, len(CLASSES)))
+        net = ff.net_from_state(backbone, state)
+        self.assertEqual(net.classifier[1].out_features, len(CLASSES))
 
 
 if __name__ == "__main__":

@@ -1,27 +1,33 @@
 #!/usr/bin/env python3
-"""Train WellAge's dermoscopy classifier (7 HAM10000 classes) on the CPU and ship it.
+"""Train WellAge's dermoscopy classifier (7 HAM10000 classes) and ship it.
 
     npm run train:lesion -- --data ../shared/data/dermoscopy/ham10000 \
-        --data ../shared/data/dermoscopy/isic2017-trainval
+        --data ../shared/data/dermoscopy/isic2017-trainval [--recipe full|partial]
 
-Recipe (sized for two CPU cores; training/README.md gives the time):
-- the ImageNet MobileNetV2 from ../shared/pretrained (float32 state_dict) at 224 px;
-  features[0:14] frozen and run once for the clean view of every image and for ``--views``
-  augmented views of the training images (augment.py), output cached in float16;
-- features[14:] (the last inverted residual blocks and the 1x1 conv to 1280) plus a linear
-  head fine-tuned on that cache with inverse-frequency class weights and a source weight
-  for ISIC 2017; the weights' log is subtracted from the exported logits so probabilities
-  reflect the data, not the weights;
+Shared by both recipes:
+- the ImageNet MobileNetV2 from ../shared/pretrained (float32 state_dict) at 224 px, the one
+  preprocessing policy of lesion_preprocess.py, augmentations from augment.py applied before
+  colour constancy (where a deployed image meets them);
+- inverse-frequency class weights and a source weight for ISIC 2017 in the loss; the weights'
+  log is subtracted from the exported logits so probabilities reflect the data, not the weights;
 - lesion-grouped split 70 / 15 / 15 (train / calibration / test), stratified by source and
   diagnosis; the calibration split picks the epoch (mean of per-source melanoma AUCs),
   fits the temperature and the operating points; every reported metric is on the untouched
-  test split, computed by the exported network in float32, with the plain view and with
-  the 8 dihedral views the analyzer uses (metrics.tta);
+  test split, computed by the exported network in float32;
 - ISIC 2017's 137 sticker nevi (SONIC study, ids ISIC_0001500-ISIC_0009859, dx nv) are
   excluded from every split, so no split can reward "sticker means benign"; they are scored
   afterwards as a separate check;
-- one ONNX graph (stem + fine-tuned top + head), input ``image`` [N, 3, 224, 224], output
-  ``logits`` [N, 7]; the temperature is applied by the runner, from the model card.
+- one ONNX graph, input ``image`` [N, 3, 224, 224], output ``logits`` [N, 7]; the temperature
+  is applied by the runner, from the model card.
+
+``--recipe full`` (default; full_finetune.py): every layer fine-tuned on fresh augmented views,
+several runs, the best one (or an averaged pair, if it pays) shipped; temperature, thresholds
+and metrics on the 8-view average the analyzer computes. Sized for a GPU; ``--train-only`` and
+``--load-runs`` split it between a GPU machine and this one (training/README.md).
+
+``--recipe partial`` (sized for two CPU cores): features[0:14] frozen and run once per view into
+a float16 cache; features[14:] + head fine-tuned on it; metrics on the plain view, with the
+8-view average on a test subset beside them.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import full_finetune as ff  # noqa: E402
 from augment import AUGMENTATIONS, augment  # noqa: E402
 from lesion_preprocess import (  # noqa: E402
     CC_P,
@@ -63,7 +70,7 @@ from lesion_preprocess import (  # noqa: E402
     normalise,
 )
 
-VERSION = "2.0.0"
+VERSION = "3.0.0"
 MODEL_NAME = "wellage-lesion-mnv2"
 STICKER_RANGE = (1500, 9859)  # SONIC study nevi photographed beside coloured stickers
 T0 = time.time()
@@ -160,7 +167,12 @@ STEM_SHAPE = (96, 14, 14)
 
 def load_backbone(weights: str) -> torchvision.models.MobileNetV2:
     m = torchvision.models.mobilenet_v2()
-    m.load_state_dict(torch.load(weights, map_location="cpu"))
+    state = torch.load(weights, map_location="cpu")
+    if "__packed__" in state:  # written by stage_remote.py for a machine without ../shared
+        from stage_remote import unpack_state
+
+        state = unpack_state(state)
+    m.load_state_dict(state)
     return m.eval()
 
 
@@ -533,6 +545,230 @@ def action_for(p_mel: float, thresholds: dict[str, float]) -> str:
     return "benign-appearing"
 
 
+# ----------------------------------------------------------------------------- full recipe
+
+
+def full_runs(args, records, train_idx, cal, y, sources, backbone, weights) -> list[dict]:
+    """Train ``--runs`` networks (or load them from ``--load-runs``). Each run is a dict with
+    the chosen epoch's state, its 8-view calibration logits and its history; with
+    ``--train-only`` each is also written to run-<seed>.pt."""
+    cal_ids = [records[i].image_id for i in cal]
+    if args.load_runs:
+        runs = [torch.load(f, map_location="cpu", weights_only=False) for f in args.load_runs]
+        for f, r in zip(args.load_runs, runs):
+            if r["calib_ids"] != cal_ids:
+                raise SystemExit(f"{f}: trained on another split (its calibration images differ); use the same --data and --split-seed")
+            log(f"loaded {f}: seed {r['seed']}, epoch {r['epoch']} of {r['epochs_run']}, {r['seconds']:.0f} s on {r['hardware']}")
+        return runs
+    t0 = time.time()
+    workers = args.workers or ff.default_workers()
+    canon = ff.load_canonical([records[i].path for i in np.concatenate([train_idx, cal])], workers)  # before CUDA starts: the pool forks
+    device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
+    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {args.threads} threads"
+    canon = canon.to(device)
+    canon_train, canon_cal = canon[: len(train_idx)], canon[len(train_idx) :]
+    log(f"decoded {len(canon)} canonical images in {time.time() - t0:.0f} s ({workers} processes) onto {device}")
+    sample_w = torch.tensor([args.isic_weight if sources[i] == "isic2017" else 1.0 for i in train_idx], dtype=torch.float32)
+    runs = []
+    for k in range(args.runs):
+        seed = args.seed + k
+        t = time.time()
+
+        def as_run(state, epoch, calib_logits, history, epochs_run) -> dict:
+            return {
+                "seed": seed, "epoch": epoch, "epochs_run": epochs_run, "state": state, "calib_logits": calib_logits,
+                "calib_ids": cal_ids, "history": list(history), "seconds": time.time() - t, "hardware": hardware,
+                "lr": args.full_lr, "isic_weight": args.isic_weight,
+            }
+
+        def save(run: dict) -> None:
+            if args.train_only:  # after every new best, so a run cut short still leaves its best
+                os.makedirs(args.train_only, exist_ok=True)
+                torch.save(run, os.path.join(args.train_only, f"run-{seed}.pt"))
+
+        state, epoch, calib_logits, history, epochs_run = ff.train_full(
+            backbone, canon_train, y[train_idx], sample_w, canon_cal, y[cal].numpy(), sources[cal], weights, seed,
+            args.full_epochs, args.full_lr, device, multi_source_score, log, time_budget=args.time_budget,
+            on_best=lambda *a: save(as_run(*a)),
+        )
+        run = as_run(state, epoch, calib_logits, history, epochs_run)
+        runs.append(run)
+        save(run)
+    return runs
+
+
+def choose_members(runs: list[dict], yc: np.ndarray, sc: np.ndarray, logw: torch.Tensor, margin: float) -> tuple[list[int], dict]:
+    """The best run by the calibration score, or the best pair averaged if that beats it by
+    ``margin`` (two networks double the latency, so the pair must pay for it)."""
+    def score(idx: list[int]) -> float:
+        lg = torch.stack([runs[i]["calib_logits"] for i in idx]).mean(0) - logw
+        return multi_source_score(F.softmax(lg, 2).mean(1).numpy(), yc, sc)[0]
+
+    singles = {i: score([i]) for i in range(len(runs))}
+    best = max(singles, key=singles.get)
+    pairs = {(i, j): score([i, j]) for i in range(len(runs)) for j in range(i + 1, len(runs))}
+    table = {"singles": {str(runs[i]["seed"]): rnd(v) for i, v in singles.items()},
+             "pairs": {f"{runs[i]['seed']}+{runs[j]['seed']}": rnd(v) for (i, j), v in pairs.items()},
+             "margin": margin}
+    if pairs:
+        pair = max(pairs, key=pairs.get)
+        if pairs[pair] >= singles[best] + margin:
+            return list(pair), table
+    return [best], table
+
+
+def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd: str, data_sources: list, t_eval: float) -> dict:
+    """The card's training section for the full recipe."""
+    from augment import BATCHED_NOTE
+
+    return {
+        "command": cmd + " --recipe full" + ("" if args.seed == 1 else f" --seed {args.seed}"),
+        "seed": args.seed,
+        "recipe": (
+            f"full fine-tuning: every layer of the ImageNet MobileNetV2 with a new 7-class head, AdamW (lr {args.full_lr:g} backbone, "
+            f"{3 * args.full_lr:g} head, weight decay 1e-4, one epoch of linear warm-up then cosine), batch 64, bfloat16 autocast on the GPU; "
+            "every epoch visits each training image once in a fresh augmented view; the epoch kept is chosen on the calibration split "
+            f"with the {ff.VIEWS}-view average; {args.runs} runs with seeds {args.seed}..{args.seed + args.runs - 1}"
+        ),
+        "runs": [
+            {"seed": m["seed"], "chosen_epoch": m["epoch"], "epochs": m["epochs_run"], "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"]}
+            for m in members
+        ],
+        "members": [m["seed"] for m in members],
+        "member_rule": f"the run with the best calibration score; the best pair (logits averaged) only if it beats that by >= {args.ensemble_margin} (two networks double the latency)",
+        "checkpoint_rule": f"the epoch with the highest mean of per-source melanoma AUCs on the calibration split ({ff.VIEWS}-view average) + 0.25 x balanced accuracy",
+        "class_weights": {c: rnd(w) for c, w in zip(CLASSES, weights.tolist())},
+        "class_weight_correction": "log(weight) subtracted from the exported logits",
+        "source_weights": {"ham10000": 1.0, "isic2017": args.isic_weight},
+        "split": "lesion-grouped (HAM10000 lesion_id; ISIC 2017 image id, near-duplicates grouped), 70/15/15 train/calibration/test, stratified by source and diagnosis",
+        "augmentations": AUGMENTATIONS + [BATCHED_NOTE],
+        "shortcuts": [
+            "ISIC 2017: 137 SONIC nevi with coloured stickers (ISIC_0001500-ISIC_0009859, dx nv) excluded from every split; scored separately (metrics.sticker_check)",
+            "HAM10000 follow-up nevi with a round dark vignette: vignette augmentation applied to all classes",
+            "rulers and ink marks: not handled beyond augmentation; see limitations",
+        ],
+        "data": data_sources,
+        "pretrained": "ImageNet MobileNetV2 (ONNX Model Zoo, Apache-2.0), converted to float32",
+        "made_by": (
+            "runs trained on the GPU machine with --train-only, then chosen, evaluated and exported here with --load-runs (training/README.md)"
+            if args.load_runs
+            else "trained, evaluated and exported in one command"
+        ),
+        "fine_tune_seconds": round(sum(m["seconds"] for m in members), 1),
+        "evaluation_seconds": round(t_eval, 1),
+        "hardware": f"training: {members[0]['hardware']} (runs in parallel on one GPU); evaluation and export: CPU, {args.threads} threads",
+    }
+
+
+def fit_temperature_views(logits: torch.Tensor, y: torch.Tensor) -> float:
+    """The temperature that minimises the NLL of the analyzer's output: the mean over the
+    dihedral views of softmax(logits / T). logits: [N, views, 7]."""
+    log_t = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+    n_views = logits.shape[1]
+
+    def closure():
+        opt.zero_grad()
+        logp = torch.logsumexp(F.log_softmax(logits / log_t.exp(), 2), 1) - math.log(n_views)
+        loss = F.nll_loss(logp, y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.exp())
+
+
+def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, split, cal, test):
+    """Choose the shipped network(s) on the calibration split, then compute every number of
+    the card with the exported float32 network on this machine, with the 8 dihedral views the
+    analyzer averages: temperature and operating points on the calibration split, metrics on
+    the test split (never seen by training, the epoch choice, the member choice, the
+    temperature or the thresholds)."""
+    logw = torch.log(weights)
+    chosen, choice = choose_members(runs, yn[cal], sources[cal], logw, args.ensemble_margin)
+    members = [runs[i] for i in chosen]
+    log(f"member choice on the calibration split: {choice} -> seeds {[m['seed'] for m in members]}")
+    model = ff.Ensemble([ff.net_from_state(backbone, m["state"]) for m in members], logw).eval()
+    fast = optimised(model)
+    t0 = time.time()
+    views = ff.VIEWS
+    lv = torch.zeros(len(records), views, len(CLASSES))
+    lv[cal] = full_logits(fast, records, cal, views)
+    lv[test] = full_logits(fast, records, test, views)
+    # The training machine's bfloat16 logits of the same calibration images, for a sanity check
+    # that the exported float32 network is the one that was chosen.
+    remote = torch.stack([m["calib_logits"] for m in members]).mean(0) - logw
+    drift = (lv[cal] - remote).abs()
+    log(f"exported float32 vs training-machine bfloat16 calibration logits: mean |diff| {float(drift.mean()):.3f}, max {float(drift.max()):.3f}")
+    assert float(drift.mean()) < 0.1, "the exported network does not reproduce the training machine's logits"
+    temperature = fit_temperature_views(lv[cal], y[cal])
+    log(f"temperature {temperature:.4f} (fitted on the {views}-view average)")
+    probs = F.softmax(lv / temperature, 2).mean(1).numpy()
+    raw = F.softmax(lv, 2).mean(1).numpy()
+    one = F.softmax(lv[:, 0] / temperature, 1).numpy()
+    targets = {"refer": 0.90, "monitor": 0.95}
+    thresholds = thresholds_for(probs[cal][yn[cal] == 0, 0], targets)
+    log(f"thresholds {thresholds}")
+    rng = np.random.default_rng(args.seed)
+    groups = np.array([r.group for r in records])
+
+    def subset(p, mask, reps=300):
+        idx = test[mask[test]]
+        return metric_set(p[idx], yn[idx], groups[idx], thresholds, rng, reps)
+
+    overall = metric_set(probs[test], yn[test], groups[test], thresholds, rng, 1000)
+    calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
+    ece_b, tab_b = ece(raw[test], yn[test])
+    ece_a, tab_a = ece(probs[test], yn[test])
+    by = lambda f: {k: subset(probs, np.array([f(r) == k for r in records])) for k in sorted({f(records[i]) for i in test})}  # noqa: E731
+    histo = np.array([r.dx_type == "histo" for r in records])
+    everything = np.ones(len(records), bool)
+    short = lambda m: {k: m[k] for k in ("n_images", "n_melanoma", "melanoma_auc", "malignant_auc", "balanced_accuracy", "operating_points")}  # noqa: E731
+    both = lambda mask: {"one_view": short(subset(one, mask)), f"{views}_views": short(subset(probs, mask))}  # noqa: E731
+    metrics = {
+        "split": "test (15 % of lesions, never used for training, epoch or member choice, temperature or thresholds)",
+        "views": f"{views} dihedral views averaged, as the analyzer runs the model; logits of the exported float32 network on the CPU",
+        "overall": overall,
+        "by_source": by(lambda r: r.source),
+        "histopathology_confirmed": subset(probs, histo),
+        "by_sex": by(lambda r: r.sex),
+        "by_age_band": by(lambda r: age_band(r.age)),
+        "by_body_site": by(lambda r: r.site),
+        "calibration": {
+            "ece_before": rnd(ece_b),
+            "ece_after": rnd(ece_a),
+            "bins": 15,
+            "reliability_plot": "reliability.png",
+            "reliability_after": tab_a,
+        },
+        "tta": {
+            "views": f"{views} dihedral views (4 quarter turns x mirror), probabilities calibrated per view with the card's temperature, then averaged",
+            "subset": f"the whole test split ({len(test)} images)",
+            "thresholds": f"the card's (fitted on the {views}-view average)",
+            "overall": both(everything),
+            "by_source": {k: both(sources == k) for k in sorted(set(sources[test]))},
+            "histopathology_confirmed": both(histo),
+        },
+        "training_machine_check": {
+            "images": int(len(cal)),
+            "mean_abs_logit_difference": float(f"{float(drift.mean()):.3g}"),
+            "max_abs_logit_difference": float(f"{float(drift.max()):.3g}"),
+            "note": "exported float32 network on this CPU vs the training machine's bfloat16 logits, calibration split, all views",
+        },
+        "member_choice": choice,
+    }
+    log(f"test mel AUC {overall['melanoma_auc']} malignant AUC {overall['malignant_auc']} bal.acc {overall['balanced_accuracy']}")
+    for k, v in metrics["by_source"].items():
+        log(f"  {k}: mel AUC {v['melanoma_auc']} ops {v['operating_points']}")
+    log(f"  histo: mel AUC {metrics['histopathology_confirmed']['melanoma_auc']}")
+    log(f"  one view: mel AUC {metrics['tta']['overall']['one_view']['melanoma_auc']}")
+    log(f"ECE {ece_b:.4f} -> {ece_a:.4f}")
+    check_idx = test[:8]
+    t_train = float(sum(m["seconds"] for m in members))
+    return (model, fast, temperature, probs, thresholds, targets, overall, calib_ops, metrics, tab_b, tab_a, ece_b, ece_a,
+            check_idx, lv[check_idx, 0], members, t0, t_train)
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -555,6 +791,17 @@ def main() -> None:
     ap.add_argument("--cache-only", action="store_true", help="stop once the stem cache is written (needs --cache)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="smoke test: a seeded random subset of N images per folder")
+    ap.add_argument("--recipe", choices=("full", "partial"), default="full", help="full: every layer fine-tuned on augmented images (GPU-sized; the shipped model); partial: the CPU recipe on a cached frozen stem")
+    ap.add_argument("--split-seed", type=int, default=None, help="seed of the lesion-grouped split (default: --seed); runs trained apart must share it")
+    ap.add_argument("--device", default="auto", help="full recipe: cuda, cpu or auto (cuda when available)")
+    ap.add_argument("--runs", type=int, default=3, help="full recipe: networks trained with seeds --seed, --seed+1, ...; the best one, or the best two averaged, is shipped")
+    ap.add_argument("--ensemble-margin", type=float, default=0.005, help="full recipe: ship two networks only if their calibration score beats the best single one by this much (latency doubles)")
+    ap.add_argument("--full-epochs", type=int, default=30)
+    ap.add_argument("--full-lr", type=float, default=4e-4, help="full recipe: AdamW learning rate of the backbone (head: 3x)")
+    ap.add_argument("--time-budget", type=float, default=0.0, help="full recipe: seconds per run; the schedule shortens after the first epoch if --full-epochs would not fit (0 = no limit)")
+    ap.add_argument("--workers", type=int, default=0, help="processes that decode the images (0 = CPUs - 1, at most 8)")
+    ap.add_argument("--train-only", metavar="DIR", default="", help="full recipe: train, write one run-<seed>.pt per run into DIR, and stop (for a GPU machine without the test images)")
+    ap.add_argument("--load-runs", metavar="FILE", action="append", default=[], help="full recipe: skip training and use these run-<seed>.pt files")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -572,7 +819,7 @@ def main() -> None:
     stickers = [r for r in records if r.sticker]
     records = [r for r in records if not r.sticker]
     log(f"set aside {len(stickers)} ISIC 2017 sticker nevi (never trained on, scored separately)")
-    assign = split_groups(records, args.seed)
+    assign = split_groups(records, args.seed if args.split_seed is None else args.split_seed)
     split = np.array([assign[r.group] for r in records])
     y = torch.tensor([CLASSES.index(r.dx) for r in records])
     yn = y.numpy()
@@ -583,145 +830,158 @@ def main() -> None:
     assert not ({r.group for r, s in zip(records, split) if s == "train"} & {r.group for r, s in zip(records, split) if s != "train"})
 
     backbone = load_backbone(args.weights)
-    stem_fast = optimised(backbone.features[:STEM_END])
-
     train_idx = np.flatnonzero(split == "train")
     cal = np.flatnonzero(split == "calib")
     test = np.flatnonzero(split == "test")
-    key = {"ids": [r.image_id for r in records], "views": args.views, "nv_frac": args.nv_frac, "seed": args.seed, "stem_end": STEM_END}
-    blob = torch.load(args.cache) if args.cache and os.path.exists(args.cache) else None
-    if blob is not None and blob["key"] == key:
-        clean, aug = blob["clean"], blob["aug"]
-        t_cache = float(blob.get("cache_seconds", 0.0))
-        cache_loaded = True
-        log(f"stem cache loaded from {args.cache} (computed in {t_cache:.0f} s)")
-    else:
-        t0 = time.time()
-        cache_loaded = False
-        clean, aug = compute_stem_cache(records, train_idx, stem_fast, args.views, args.seed, args.nv_frac)
-        t_cache = time.time() - t0
-        if args.cache:
-            os.makedirs(os.path.dirname(os.path.abspath(args.cache)), exist_ok=True)
-            torch.save({"key": key, "clean": clean, "aug": aug, "cache_seconds": t_cache}, args.cache)
-    del blob
-    log(f"stem cache: {len(clean)} clean + {sum(len(i) for i, _ in aug)} augmented views ({t_cache:.0f} s)")
-    if args.cache_only:
-        return
-
-    t0 = time.time()
     counts = torch.bincount(y[train_idx], minlength=len(CLASSES)).float()
     weights = counts.sum() / (len(CLASSES) * counts.clamp(min=1))
-    logw = torch.log(weights)
-    log(f"class counts (train) {dict(zip(CLASSES, counts.int().tolist()))}")
-    source_weight = {"isic2017": args.isic_weight}
-    top, epoch, history = train_top(backbone, clean, aug, train_idx, y, sources, cal, weights, source_weight, args.seed, args.epochs, args.lr, args.epoch_nv_frac)
-    t_train = time.time() - t0
-    # Calibration and test logits from the cached stem (float16 activations); the exported
-    # float32 network is checked against them on every image of the TTA subset below.
-    t0 = time.time()
-    eval_idx = np.concatenate([cal, test])
-    logits_all = torch.zeros(len(records), len(CLASSES))
-    logits_all[eval_idx] = top_logits(top, clean[eval_idx]) - logw
-    del clean, aug
-    model = Exported(backbone, top, logw).eval()
-    fast = optimised(model)
-    temperature = fit_temperature(logits_all[cal], y[cal])
-    log(f"temperature {temperature:.4f}")
-    probs = F.softmax(logits_all / temperature, 1).numpy()
-    raw = F.softmax(logits_all, 1).numpy()
+    members: list[dict] = []
+    if args.recipe == "full":
+        runs = full_runs(args, records, train_idx, cal, y, sources, backbone, weights)
+        if args.train_only:
+            return
+    if args.recipe == "full":
+        (model, fast, temperature, probs, thresholds, targets, overall, calib_ops, metrics, tab_b, tab_a, ece_b, ece_a,
+         check_idx, check_logits, members, t0, t_train) = full_evaluation(args, records, runs, backbone, weights, y, yn, sources, split, cal, test)
+        rng = np.random.default_rng(args.seed)
+        groups = np.array([r.group for r in records])
+        epoch, history, t_cache, cache_loaded = None, None, 0.0, False
+    else:
+        stem_fast = optimised(backbone.features[:STEM_END])
+        key = {"ids": [r.image_id for r in records], "views": args.views, "nv_frac": args.nv_frac, "seed": args.seed, "stem_end": STEM_END}
+        blob = torch.load(args.cache) if args.cache and os.path.exists(args.cache) else None
+        if blob is not None and blob["key"] == key:
+            clean, aug = blob["clean"], blob["aug"]
+            t_cache = float(blob.get("cache_seconds", 0.0))
+            cache_loaded = True
+            log(f"stem cache loaded from {args.cache} (computed in {t_cache:.0f} s)")
+        else:
+            t0 = time.time()
+            cache_loaded = False
+            clean, aug = compute_stem_cache(records, train_idx, stem_fast, args.views, args.seed, args.nv_frac)
+            t_cache = time.time() - t0
+            if args.cache:
+                os.makedirs(os.path.dirname(os.path.abspath(args.cache)), exist_ok=True)
+                torch.save({"key": key, "clean": clean, "aug": aug, "cache_seconds": t_cache}, args.cache)
+        del blob
+        log(f"stem cache: {len(clean)} clean + {sum(len(i) for i, _ in aug)} augmented views ({t_cache:.0f} s)")
+        if args.cache_only:
+            return
 
-    # Operating points on the calibration split: the highest threshold whose melanoma
-    # sensitivity still reaches the target.
-    targets = {"refer": 0.90, "monitor": 0.95}
-    thresholds = thresholds_for(probs[cal][yn[cal] == 0, 0], targets)
-    log(f"thresholds {thresholds}")
+        t0 = time.time()
+        logw = torch.log(weights)
+        log(f"class counts (train) {dict(zip(CLASSES, counts.int().tolist()))}")
+        source_weight = {"isic2017": args.isic_weight}
+        top, epoch, history = train_top(backbone, clean, aug, train_idx, y, sources, cal, weights, source_weight, args.seed, args.epochs, args.lr, args.epoch_nv_frac)
+        t_train = time.time() - t0
+        # Calibration and test logits from the cached stem (float16 activations); the exported
+        # float32 network is checked against them on every image of the TTA subset below.
+        t0 = time.time()
+        eval_idx = np.concatenate([cal, test])
+        logits_all = torch.zeros(len(records), len(CLASSES))
+        logits_all[eval_idx] = top_logits(top, clean[eval_idx]) - logw
+        del clean, aug
+        model = Exported(backbone, top, logw).eval()
+        fast = optimised(model)
+        temperature = fit_temperature(logits_all[cal], y[cal])
+        log(f"temperature {temperature:.4f}")
+        probs = F.softmax(logits_all / temperature, 1).numpy()
+        raw = F.softmax(logits_all, 1).numpy()
 
-    rng = np.random.default_rng(args.seed)
-    groups = np.array([r.group for r in records])
+        # Operating points on the calibration split: the highest threshold whose melanoma
+        # sensitivity still reaches the target.
+        targets = {"refer": 0.90, "monitor": 0.95}
+        thresholds = thresholds_for(probs[cal][yn[cal] == 0, 0], targets)
+        log(f"thresholds {thresholds}")
 
-    def subset(p, mask, th, reps=300):
-        idx = test[mask[test]]
-        return metric_set(p[idx], yn[idx], groups[idx], th, rng, reps)
+        rng = np.random.default_rng(args.seed)
+        groups = np.array([r.group for r in records])
 
-    overall = metric_set(probs[test], yn[test], groups[test], thresholds, rng, 1000)
-    calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
-    ece_b, tab_b = ece(raw[test], yn[test])
-    ece_a, tab_a = ece(probs[test], yn[test])
-    by = lambda f, p=probs, th=thresholds: {k: subset(p, np.array([f(r) == k for r in records]), th) for k in sorted({f(records[i]) for i in test})}  # noqa: E731
-    histo = np.array([r.dx_type == "histo" for r in records])
-    metrics = {
-        "split": "test (15 % of lesions, never used for training, epoch choice, temperature or thresholds)",
-        "views": "one (the plain image), logits from the float16 stem cache (see float16_cache_check); metrics.tta compares the dihedral views",
-        "overall": overall,
-        "by_source": by(lambda r: r.source),
-        "histopathology_confirmed": subset(probs, histo, thresholds),
-        "by_sex": by(lambda r: r.sex),
-        "by_age_band": by(lambda r: age_band(r.age)),
-        "by_body_site": by(lambda r: r.site),
-        "calibration": {
-            "ece_before": rnd(ece_b),
-            "ece_after": rnd(ece_a),
-            "bins": 15,
-            "reliability_plot": "reliability.png",
-            "reliability_after": tab_a,
-        },
-    }
-    log(f"test mel AUC {overall['melanoma_auc']} malignant AUC {overall['malignant_auc']} bal.acc {overall['balanced_accuracy']}")
-    for k, v in metrics["by_source"].items():
-        log(f"  {k}: mel AUC {v['melanoma_auc']} ops {v['operating_points']}")
-    log(f"  histo: mel AUC {metrics['histopathology_confirmed']['melanoma_auc']}")
-    log(f"ECE {ece_b:.4f} -> {ece_a:.4f}")
+        def subset(p, mask, th, reps=300):
+            idx = test[mask[test]]
+            return metric_set(p[idx], yn[idx], groups[idx], th, rng, reps)
 
-    # Test-time augmentation as the analyzer does it: each view calibrated with the card's
-    # temperature, then the probabilities averaged. On CPU the 8 views of the whole test split
-    # cost more than the training, so: every test melanoma and a seeded sample of the other
-    # test images (uniform within the non-melanomas, so AUC, sensitivity and specificity stay
-    # unbiased). View 0 is the plain image through the float32 network, which also checks the
-    # float16 cache the metrics above were computed from.
-    sub_rng = np.random.default_rng(args.seed)
-    others = test[yn[test] != 0]
-    tta_idx = np.sort(np.concatenate([test[yn[test] == 0], sub_rng.choice(others, min(args.tta_others, len(others)), replace=False)]))
-    lv = full_logits(fast, records, tta_idx, args.tta_views)
-    parity = float((lv[:, 0] - logits_all[tta_idx]).abs().max())
-    log(f"float32 network vs float16-cache logits on {len(tta_idx)} test images: max |diff| {parity:.2e}")
-    assert parity < 0.05, "the float16 stem cache drifted from the exported network"
-    metrics["float16_cache_check"] = {"images": int(len(tta_idx)), "max_abs_logit_difference": float(f"{parity:.3g}")}
-    if args.tta_views > 1:
-        in_sub = np.zeros(len(records), bool)
-        in_sub[tta_idx] = True
-        p_one = np.zeros_like(probs)
-        p_tta = np.zeros_like(probs)
-        p_one[tta_idx] = F.softmax(lv[:, 0] / temperature, 1).numpy()
-        p_tta[tta_idx] = F.softmax(lv / temperature, 2).mean(1).numpy()
-        short = lambda m: {k: m[k] for k in ("n_images", "n_melanoma", "melanoma_auc", "malignant_auc", "balanced_accuracy", "operating_points")}  # noqa: E731
-
-        def both(mask):
-            idx = tta_idx[mask[tta_idx]]
-            return {
-                name: short(metric_set(p[idx], yn[idx], groups[idx], thresholds, rng, 300))
-                for name, p in (("one_view", p_one), (f"{args.tta_views}_views", p_tta))
-            }
-
-        metrics["tta"] = {
-            "views": f"{args.tta_views} dihedral views (4 quarter turns x mirror), probabilities calibrated per view with the card's temperature, then averaged",
-            "subset": f"test split: all {int((yn[test] == 0).sum())} melanomas + a seeded {len(tta_idx) - int((yn[test] == 0).sum())} of the {len(others)} other images",
-            "thresholds": "the card's (fitted on one view)",
-            "overall": both(in_sub),
-            "by_source": {k: both(in_sub & (sources == k)) for k in sorted(set(sources[tta_idx]))},
-            "histopathology_confirmed": both(in_sub & histo),
+        overall = metric_set(probs[test], yn[test], groups[test], thresholds, rng, 1000)
+        calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
+        ece_b, tab_b = ece(raw[test], yn[test])
+        ece_a, tab_a = ece(probs[test], yn[test])
+        by = lambda f, p=probs, th=thresholds: {k: subset(p, np.array([f(r) == k for r in records]), th) for k in sorted({f(records[i]) for i in test})}  # noqa: E731
+        histo = np.array([r.dx_type == "histo" for r in records])
+        metrics = {
+            "split": "test (15 % of lesions, never used for training, epoch choice, temperature or thresholds)",
+            "views": "one (the plain image), logits from the float16 stem cache (see float16_cache_check); metrics.tta compares the dihedral views",
+            "overall": overall,
+            "by_source": by(lambda r: r.source),
+            "histopathology_confirmed": subset(probs, histo, thresholds),
+            "by_sex": by(lambda r: r.sex),
+            "by_age_band": by(lambda r: age_band(r.age)),
+            "by_body_site": by(lambda r: r.site),
+            "calibration": {
+                "ece_before": rnd(ece_b),
+                "ece_after": rnd(ece_a),
+                "bins": 15,
+                "reliability_plot": "reliability.png",
+                "reliability_after": tab_a,
+            },
         }
-        t = metrics["tta"]
-        for part in ("overall", "histopathology_confirmed"):
-            log(f"TTA {part}: " + ", ".join(f"{n}: mel AUC {v['melanoma_auc']['value'] if v['melanoma_auc'] else None}" for n, v in t[part].items()))
-        for k, v in t["by_source"].items():
-            log(f"TTA {k}: " + ", ".join(f"{n}: mel AUC {w['melanoma_auc']['value'] if w['melanoma_auc'] else None} ops {w['operating_points']}" for n, w in v.items()))
+        log(f"test mel AUC {overall['melanoma_auc']} malignant AUC {overall['malignant_auc']} bal.acc {overall['balanced_accuracy']}")
+        for k, v in metrics["by_source"].items():
+            log(f"  {k}: mel AUC {v['melanoma_auc']} ops {v['operating_points']}")
+        log(f"  histo: mel AUC {metrics['histopathology_confirmed']['melanoma_auc']}")
+        log(f"ECE {ece_b:.4f} -> {ece_a:.4f}")
+
+        # Test-time augmentation as the analyzer does it: each view calibrated with the card's
+        # temperature, then the probabilities averaged. On CPU the 8 views of the whole test split
+        # cost more than the training, so: every test melanoma and a seeded sample of the other
+        # test images (uniform within the non-melanomas, so AUC, sensitivity and specificity stay
+        # unbiased). View 0 is the plain image through the float32 network, which also checks the
+        # float16 cache the metrics above were computed from.
+        sub_rng = np.random.default_rng(args.seed)
+        others = test[yn[test] != 0]
+        tta_idx = np.sort(np.concatenate([test[yn[test] == 0], sub_rng.choice(others, min(args.tta_others, len(others)), replace=False)]))
+        lv = full_logits(fast, records, tta_idx, args.tta_views)
+        parity = float((lv[:, 0] - logits_all[tta_idx]).abs().max())
+        log(f"float32 network vs float16-cache logits on {len(tta_idx)} test images: max |diff| {parity:.2e}")
+        assert parity < 0.05, "the float16 stem cache drifted from the exported network"
+        check_idx, check_logits = tta_idx[:8], lv[:8, 0]
+        metrics["float16_cache_check"] = {"images": int(len(tta_idx)), "max_abs_logit_difference": float(f"{parity:.3g}")}
+        if args.tta_views > 1:
+            in_sub = np.zeros(len(records), bool)
+            in_sub[tta_idx] = True
+            p_one = np.zeros_like(probs)
+            p_tta = np.zeros_like(probs)
+            p_one[tta_idx] = F.softmax(lv[:, 0] / temperature, 1).numpy()
+            p_tta[tta_idx] = F.softmax(lv / temperature, 2).mean(1).numpy()
+            short = lambda m: {k: m[k] for k in ("n_images", "n_melanoma", "melanoma_auc", "malignant_auc", "balanced_accuracy", "operating_points")}  # noqa: E731
+
+            def both(mask):
+                idx = tta_idx[mask[tta_idx]]
+                return {
+                    name: short(metric_set(p[idx], yn[idx], groups[idx], thresholds, rng, 300))
+                    for name, p in (("one_view", p_one), (f"{args.tta_views}_views", p_tta))
+                }
+
+            metrics["tta"] = {
+                "views": f"{args.tta_views} dihedral views (4 quarter turns x mirror), probabilities calibrated per view with the card's temperature, then averaged",
+                "subset": f"test split: all {int((yn[test] == 0).sum())} melanomas + a seeded {len(tta_idx) - int((yn[test] == 0).sum())} of the {len(others)} other images",
+                "thresholds": "the card's (fitted on one view)",
+                "overall": both(in_sub),
+                "by_source": {k: both(in_sub & (sources == k)) for k in sorted(set(sources[tta_idx]))},
+                "histopathology_confirmed": both(in_sub & histo),
+            }
+            t = metrics["tta"]
+            for part in ("overall", "histopathology_confirmed"):
+                log(f"TTA {part}: " + ", ".join(f"{n}: mel AUC {v['melanoma_auc']['value'] if v['melanoma_auc'] else None}" for n, v in t[part].items()))
+            for k, v in t["by_source"].items():
+                log(f"TTA {k}: " + ", ".join(f"{n}: mel AUC {w['melanoma_auc']['value'] if w['melanoma_auc'] else None} ops {w['operating_points']}" for n, w in v.items()))
 
     # The sticker check: scored on images the model never saw, beside sticker-free ISIC nevi.
     sticker_check = None
     if stickers:
         with torch.inference_mode():
             xs = normalise_batch(colour_constancy(torch.stack([canonical(load_rgb(r.path)) for r in stickers])))
-            ps = F.softmax(fast(xs) / temperature, 1).numpy()[:, 0]
+            views = ff.VIEWS if args.recipe == "full" else 1  # as the card's headline metrics
+            ps = torch.stack([F.softmax(fast(dihedral(xs, k)) / temperature, 1) for k in range(views)]).mean(0).numpy()[:, 0]
         ref = test[(sources[test] == "isic2017") & (yn[test] == CLASSES.index("nv"))]
         sticker_check = {
             "images": len(stickers),
@@ -758,8 +1018,8 @@ def main() -> None:
     except ImportError:
         log("python3-onnx not installed: ONNX checker skipped (the TypeScript parity tests still load the file)")
     with torch.no_grad():
-        check = model(normalise_batch(colour_constancy(torch.stack([canonical(load_rgb(records[i].path)) for i in tta_idx[:8]]))))
-    assert torch.allclose(check, lv[:8, 0], atol=1e-3), "exported module disagrees with the evaluated network"
+        check = model(normalise_batch(colour_constancy(torch.stack([canonical(load_rgb(records[i].path)) for i in check_idx]))))
+    assert torch.allclose(check, check_logits, atol=1e-3), "exported module disagrees with the evaluated network"
     log(f"exported {onnx_path} ({os.path.getsize(onnx_path) / 2**20:.2f} MiB)")
     reliability_png(os.path.join(args.out, "reliability.png"), tab_b, tab_a, ece_b, ece_a, temperature)
 
@@ -801,7 +1061,12 @@ def main() -> None:
             "sha256": sha256(onnx_path),
             "bytes": os.path.getsize(onnx_path),
             "architecture": (
-                "MobileNetV2 1.0 (ImageNet, ../shared/pretrained/mobilenetv2-12-int8, float32 state_dict) at 224 px: "
+                (f"{len(members)} x " if len(members) > 1 else "")
+                + "MobileNetV2 1.0 (ImageNet, ../shared/pretrained/mobilenetv2-12-int8, float32 state_dict) at 224 px, every layer fine-tuned, "
+                "global average pool, dropout 0.2, linear 1280-7"
+                + (" (logits of the networks averaged)" if len(members) > 1 else "")
+                if args.recipe == "full"
+                else "MobileNetV2 1.0 (ImageNet, ../shared/pretrained/mobilenetv2-12-int8, float32 state_dict) at 224 px: "
                 f"features[0:{STEM_END}] frozen (ImageNet weights), features[{STEM_END}:] (inverted residual blocks 160/320 channels "
                 "and the 1x1 conv to 1280) fine-tuned, global average pool, dropout 0.2, linear 1280-7"
             ),
@@ -814,7 +1079,11 @@ def main() -> None:
         "calibration": {
             "method": "temperature",
             "temperature": round(temperature, 6),
-            "fitted_on": f"calibration split ({len(cal)} images, plain view), minimum negative log-likelihood",
+            "fitted_on": (
+                f"calibration split ({len(cal)} images, the {ff.VIEWS}-view average the analyzer computes), minimum negative log-likelihood"
+                if args.recipe == "full"
+                else f"calibration split ({len(cal)} images, plain view), minimum negative log-likelihood"
+            ),
             "in_force": "model card (no clinic recalibration)",
         },
         "operating_points": [
@@ -828,8 +1097,8 @@ def main() -> None:
             for k in ("refer", "monitor")
         ],
         "suggestion_rule": "melanoma probability >= refer threshold: 'refer'; >= monitor threshold: 'monitor'; otherwise 'benign-appearing'",
-        "training": {
-            "command": cmd + ("" if args.seed == 1 else f" --seed {args.seed}"),
+        "training": full_training_section(args, members, weights, cmd, data_sources, t_eval) if args.recipe == "full" else {
+            "command": cmd + " --recipe partial" + ("" if args.seed == 1 else f" --seed {args.seed}"),
             "seed": args.seed,
             "recipe": (
                 f"partial fine-tuning on CPU: the frozen stem (features[0:{STEM_END}], output 96x14x14) is run once per view and cached "
@@ -869,7 +1138,9 @@ def main() -> None:
             "Seven classes only: lesions outside them (e.g. SCC beyond akiec, Merkel cell carcinoma, non-lesions) are forced into one of them.",
             "ISIC 2017 has only mel, nv and bkl (seborrheic keratosis); its metrics cover those.",
             "Rulers, ink marks and other artefacts may still bias the output.",
-            "Thresholds and temperature were fitted on about 15 % of the lesions, on the plain view; their confidence intervals are wide.",
+            "Thresholds and temperature were fitted on about 15 % of the lesions"
+            + (f", on the {ff.VIEWS}-view average the analyzer computes" if args.recipe == "full" else ", on the plain view")
+            + "; their confidence intervals are wide.",
         ],
         "self_test": self_test,
     }
