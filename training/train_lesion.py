@@ -678,6 +678,39 @@ def fit_temperature_views(logits: torch.Tensor, y: torch.Tensor) -> float:
     return float(log_t.exp())
 
 
+def card_metrics(records, probs, raw, yn, test, thresholds, rng, split_text: str, views_text: str) -> tuple[dict, tuple]:
+    """The card's metric set on the test split: overall (1000 lesion-level bootstrap resamples),
+    by source, histopathology-confirmed, by sex / age band / body site (300 each), and the
+    calibration before and after the temperature. Returns (metrics, (ece_b, tab_b, ece_a, tab_a))."""
+    groups = np.array([r.group for r in records])
+
+    def subset(mask):
+        idx = test[mask[test]]
+        return metric_set(probs[idx], yn[idx], groups[idx], thresholds, rng, 300)
+
+    overall = metric_set(probs[test], yn[test], groups[test], thresholds, rng, 1000)
+    ece_b, tab_b = ece(raw[test], yn[test])
+    ece_a, tab_a = ece(probs[test], yn[test])
+    by = lambda f: {k: subset(np.array([f(r) == k for r in records])) for k in sorted({f(records[i]) for i in test})}  # noqa: E731
+    metrics = {
+        "split": split_text,
+        "views": views_text,
+        "overall": overall,
+        "by_source": by(lambda r: r.source),
+        "histopathology_confirmed": subset(np.array([r.dx_type == "histo" for r in records])),
+        "by_sex": by(lambda r: r.sex),
+        "by_age_band": by(lambda r: age_band(r.age)),
+        "by_body_site": by(lambda r: r.site),
+        "calibration": {"ece_before": rnd(ece_b), "ece_after": rnd(ece_a), "bins": 15, "reliability_plot": "reliability.png", "reliability_after": tab_a},
+    }
+    log(f"test mel AUC {overall['melanoma_auc']} malignant AUC {overall['malignant_auc']} bal.acc {overall['balanced_accuracy']}")
+    for k, v in metrics["by_source"].items():
+        log(f"  {k}: mel AUC {v['melanoma_auc']} ops {v['operating_points']}")
+    log(f"  histo: mel AUC {metrics['histopathology_confirmed']['melanoma_auc']}")
+    log(f"ECE {ece_b:.4f} -> {ece_a:.4f}")
+    return metrics, (ece_b, tab_b, ece_a, tab_a)
+
+
 def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, split, cal, test):
     """Choose the shipped network(s) on the calibration split, then compute every number of
     the card with the exported float32 network on this machine, with the 8 dihedral views the
@@ -711,58 +744,36 @@ def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, spli
     log(f"thresholds {thresholds}")
     rng = np.random.default_rng(args.seed)
     groups = np.array([r.group for r in records])
-
-    def subset(p, mask, reps=300):
-        idx = test[mask[test]]
-        return metric_set(p[idx], yn[idx], groups[idx], thresholds, rng, reps)
-
-    overall = metric_set(probs[test], yn[test], groups[test], thresholds, rng, 1000)
+    metrics, (ece_b, tab_b, ece_a, tab_a) = card_metrics(
+        records, probs, raw, yn, test, thresholds, rng,
+        "test (15 % of lesions, never used for training, epoch or member choice, temperature or thresholds)",
+        f"{views} dihedral views averaged, as the analyzer runs the model; logits of the exported float32 network on the CPU",
+    )
+    overall = metrics["overall"]
     calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
-    ece_b, tab_b = ece(raw[test], yn[test])
-    ece_a, tab_a = ece(probs[test], yn[test])
-    by = lambda f: {k: subset(probs, np.array([f(r) == k for r in records])) for k in sorted({f(records[i]) for i in test})}  # noqa: E731
     histo = np.array([r.dx_type == "histo" for r in records])
-    everything = np.ones(len(records), bool)
-    short = lambda m: {k: m[k] for k in ("n_images", "n_melanoma", "melanoma_auc", "malignant_auc", "balanced_accuracy", "operating_points")}  # noqa: E731
-    both = lambda mask: {"one_view": short(subset(one, mask)), f"{views}_views": short(subset(probs, mask))}  # noqa: E731
-    metrics = {
-        "split": "test (15 % of lesions, never used for training, epoch or member choice, temperature or thresholds)",
-        "views": f"{views} dihedral views averaged, as the analyzer runs the model; logits of the exported float32 network on the CPU",
-        "overall": overall,
-        "by_source": by(lambda r: r.source),
-        "histopathology_confirmed": subset(probs, histo),
-        "by_sex": by(lambda r: r.sex),
-        "by_age_band": by(lambda r: age_band(r.age)),
-        "by_body_site": by(lambda r: r.site),
-        "calibration": {
-            "ece_before": rnd(ece_b),
-            "ece_after": rnd(ece_a),
-            "bins": 15,
-            "reliability_plot": "reliability.png",
-            "reliability_after": tab_a,
-        },
-        "tta": {
-            "views": f"{views} dihedral views (4 quarter turns x mirror), probabilities calibrated per view with the card's temperature, then averaged",
-            "subset": f"the whole test split ({len(test)} images)",
-            "thresholds": f"the card's (fitted on the {views}-view average)",
-            "overall": both(everything),
-            "by_source": {k: both(sources == k) for k in sorted(set(sources[test]))},
-            "histopathology_confirmed": both(histo),
-        },
-        "training_machine_check": {
-            "images": int(len(cal)),
-            "mean_abs_logit_difference": float(f"{float(drift.mean()):.3g}"),
-            "max_abs_logit_difference": float(f"{float(drift.max()):.3g}"),
-            "note": "exported float32 network on this CPU vs the training machine's bfloat16 logits, calibration split, all views",
-        },
-        "member_choice": choice,
+
+    def both(mask):
+        idx = test[mask[test]]
+        short = lambda p: {k: v for k, v in metric_set(p[idx], yn[idx], groups[idx], thresholds, rng, 300).items() if k in ("n_images", "n_melanoma", "melanoma_auc", "malignant_auc", "balanced_accuracy", "operating_points")}  # noqa: E731
+        return {"one_view": short(one), f"{views}_views": short(probs)}
+
+    metrics["tta"] = {
+        "views": f"{views} dihedral views (4 quarter turns x mirror), probabilities calibrated per view with the card's temperature, then averaged",
+        "subset": f"the whole test split ({len(test)} images)",
+        "thresholds": f"the card's (fitted on the {views}-view average)",
+        "overall": both(np.ones(len(records), bool)),
+        "by_source": {k: both(sources == k) for k in sorted(set(sources[test]))},
+        "histopathology_confirmed": both(histo),
     }
-    log(f"test mel AUC {overall['melanoma_auc']} malignant AUC {overall['malignant_auc']} bal.acc {overall['balanced_accuracy']}")
-    for k, v in metrics["by_source"].items():
-        log(f"  {k}: mel AUC {v['melanoma_auc']} ops {v['operating_points']}")
-    log(f"  histo: mel AUC {metrics['histopathology_confirmed']['melanoma_auc']}")
+    metrics["training_machine_check"] = {
+        "images": int(len(cal)),
+        "mean_abs_logit_difference": float(f"{float(drift.mean()):.3g}"),
+        "max_abs_logit_difference": float(f"{float(drift.max()):.3g}"),
+        "note": "exported float32 network on this CPU vs the training machine's bfloat16 logits, calibration split, all views",
+    }
+    metrics["member_choice"] = choice
     log(f"  one view: mel AUC {metrics['tta']['overall']['one_view']['melanoma_auc']}")
-    log(f"ECE {ece_b:.4f} -> {ece_a:.4f}")
     check_idx = test[:8]
     t_train = float(sum(m["seconds"] for m in members))
     return (model, fast, temperature, probs, thresholds, targets, overall, calib_ops, metrics, tab_b, tab_a, ece_b, ece_a,
@@ -896,39 +907,14 @@ def main() -> None:
 
         rng = np.random.default_rng(args.seed)
         groups = np.array([r.group for r in records])
-
-        def subset(p, mask, th, reps=300):
-            idx = test[mask[test]]
-            return metric_set(p[idx], yn[idx], groups[idx], th, rng, reps)
-
-        overall = metric_set(probs[test], yn[test], groups[test], thresholds, rng, 1000)
+        metrics, (ece_b, tab_b, ece_a, tab_a) = card_metrics(
+            records, probs, raw, yn, test, thresholds, rng,
+            "test (15 % of lesions, never used for training, epoch choice, temperature or thresholds)",
+            "one (the plain image), logits from the float16 stem cache (see float16_cache_check); metrics.tta compares the dihedral views",
+        )
+        overall = metrics["overall"]
         calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
-        ece_b, tab_b = ece(raw[test], yn[test])
-        ece_a, tab_a = ece(probs[test], yn[test])
-        by = lambda f, p=probs, th=thresholds: {k: subset(p, np.array([f(r) == k for r in records]), th) for k in sorted({f(records[i]) for i in test})}  # noqa: E731
         histo = np.array([r.dx_type == "histo" for r in records])
-        metrics = {
-            "split": "test (15 % of lesions, never used for training, epoch choice, temperature or thresholds)",
-            "views": "one (the plain image), logits from the float16 stem cache (see float16_cache_check); metrics.tta compares the dihedral views",
-            "overall": overall,
-            "by_source": by(lambda r: r.source),
-            "histopathology_confirmed": subset(probs, histo, thresholds),
-            "by_sex": by(lambda r: r.sex),
-            "by_age_band": by(lambda r: age_band(r.age)),
-            "by_body_site": by(lambda r: r.site),
-            "calibration": {
-                "ece_before": rnd(ece_b),
-                "ece_after": rnd(ece_a),
-                "bins": 15,
-                "reliability_plot": "reliability.png",
-                "reliability_after": tab_a,
-            },
-        }
-        log(f"test mel AUC {overall['melanoma_auc']} malignant AUC {overall['malignant_auc']} bal.acc {overall['balanced_accuracy']}")
-        for k, v in metrics["by_source"].items():
-            log(f"  {k}: mel AUC {v['melanoma_auc']} ops {v['operating_points']}")
-        log(f"  histo: mel AUC {metrics['histopathology_confirmed']['melanoma_auc']}")
-        log(f"ECE {ece_b:.4f} -> {ece_a:.4f}")
 
         # Test-time augmentation as the analyzer does it: each view calibrated with the card's
         # temperature, then the probabilities averaged. On CPU the 8 views of the whole test split
