@@ -384,7 +384,7 @@ async function evaluate(opts: EvaluateCliOptions): Promise<void> {
   // A seeded sample, not the first N rows: label files are often sorted by diagnosis.
   const rng = createRng(seed);
   const chosen = limit !== null && limit < listed.length ? rng.fork('limit').shuffle(listed).slice(0, limit) : listed;
-  const tta = opts.tta === true;
+  const tta = opts.tta !== false; // the card's metrics average the 8 views, as the analyzer does
   const gate = opts.gate !== false;
 
   await withAnalyzer(opts.model, async (analyzer) => {
@@ -408,7 +408,7 @@ async function evaluate(opts: EvaluateCliOptions): Promise<void> {
       } else {
         // Without the gate: the model alone on every image, as the trainer measured the card.
         try {
-          const p = await analyzer.runner.predictImage(read.bytes);
+          const p = await analyzer.scoreModelOnly(read.bytes, { tta });
           scored.push({ probabilities: LESION_CLASSES.map((c) => p.probabilities[c]), label: im.label, group: im.group, histopathology: im.histopathology, source: im.source });
         } catch (e) {
           unreadableCount++;

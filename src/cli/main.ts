@@ -139,7 +139,7 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'score a seeded sample of n images')
     .option('--seed <n>', 'seed for the sample and the bootstrap', '1')
     .option('--bootstrap <n>', 'bootstrap resamples for the AUC CIs', '1000')
-    .option('--tta', 'score with test-time augmentation (the card is measured without)')
+    .option('--no-tta', 'one view only: faster (the card, like the analyzer, averages 8 views)')
     .option('--no-gate', 'score every image with the model alone, as the trainer did (no quality gate)')
     .option('--json', 'print the report as one JSON object')
     .option('--model <dir>', 'model folder (default: models/lesion)')

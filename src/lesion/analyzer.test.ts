@@ -48,6 +48,18 @@ describe('analyzer on ham-mel.jpg (HAM10000 melanoma, 200x150)', () => {
     expect(['low', 'moderate', 'high']).toContain(u.level);
   });
 
+  it('scores the model alone as the card was measured: the same 8-view average, the plain view when asked', async () => {
+    const eight = await analyzer.scoreModelOnly(MEL, { tta: true });
+    expect(eight.melanomaProbability).toBeCloseTo(base.melanomaProbability, 5);
+    expect(eight.uncertainty.views).toBe(8);
+    const one = await analyzer.scoreModelOnly(MEL, { tta: false });
+    expect(one.uncertainty.views).toBe(1);
+    expect(one.melanomaProbability).toBeCloseTo(eight.melanomaByView[0]!, 6); // view 0 is the plain image
+    expect(one.melanomaProbability).toBeGreaterThanOrEqual(base.uncertainty.melanomaRange[0] - 1e-9);
+    expect(one.melanomaProbability).toBeLessThanOrEqual(base.uncertainty.melanomaRange[1] + 1e-9);
+    await expect(analyzer.scoreModelOnly(new TextEncoder().encode('not an image'), { tta: true })).rejects.toThrow();
+  });
+
   it('records the model, the input hash and the calibration in force (the card by default)', () => {
     expect(base.model).toEqual({ name: analyzer.runner.identity.name, version: analyzer.runner.identity.version, sha256: analyzer.runner.identity.sha256 });
     expect(base.inputSha256).toBe(sha256Hex(MEL));

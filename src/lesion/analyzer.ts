@@ -19,11 +19,11 @@ import { sha256Hex, type ModelCard } from './model-card.ts';
 import { occludedBatch, occlusionGrid, occlusionMap, OCCLUSION_BATCH } from './occlusion.ts';
 import { heatmapOverlay, outlineOverlay } from './overlay.ts';
 import { encodePicture } from './pictures.ts';
-import { toModelInput } from './preprocess.ts';
+import { preprocessImage, toModelInput } from './preprocess.ts';
 import { assessQuality, rejectionMessage } from './quality.ts';
 import { openLesionModel, type ModelRunner } from './runner.ts';
 import { segmentLesion } from './segment.ts';
-import { aggregateViews, dihedralViews, TTA_VIEWS } from './tta.ts';
+import { aggregateViews, dihedralViews, TTA_VIEWS, type TtaResult } from './tta.ts';
 import type { CalibrationInForce, LesionAnalysis, LesionPicture, ModelRef, QualityReport, RejectedAnalysis } from './types.ts';
 
 export interface AnalyzeOptions {
@@ -43,7 +43,24 @@ export interface LesionAnalyzer {
   readonly runner: ModelRunner;
   /** Never throws for a bad image: returns status 'rejected'. */
   analyze(bytes: Uint8Array, options?: AnalyzeOptions): Promise<LesionAnalysis>;
+  /**
+   * The model alone on one encoded image, as the trainer measured the card: the card's
+   * preprocessing, the 8 dihedral views averaged (or the plain view), the card's calibration.
+   * No quality gate, no segmentation: for evaluation, not for patients. Throws for an image
+   * that cannot be decoded.
+   */
+  scoreModelOnly(bytes: Uint8Array, options: { tta: boolean }): Promise<TtaResult>;
   close(): Promise<void>;
+}
+
+/** See {@link LesionAnalyzer.scoreModelOnly}. */
+async function scoreModelOnly(runner: ModelRunner, bytes: Uint8Array, tta: boolean): Promise<TtaResult> {
+  const { tensor } = await preprocessImage(bytes, runner.spec);
+  const preds = await runner.predict(tta ? dihedralViews(tensor, runner.spec.size) : tensor, tta ? TTA_VIEWS : 1);
+  return aggregateViews(
+    preds.map((p) => p.logits),
+    cardCalibration(runner.card),
+  );
 }
 
 /** The model card's calibration: its temperature and its refer and monitor thresholds. */
@@ -156,6 +173,7 @@ export function createLesionAnalyzer(runner: ModelRunner, gate: ContentGate | nu
   return {
     runner,
     analyze,
+    scoreModelOnly: (bytes, { tta }) => scoreModelOnly(runner, bytes, tta),
     async close() {
       await Promise.all([runner.close(), gate?.close()]);
     },

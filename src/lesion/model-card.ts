@@ -92,6 +92,8 @@ export const ModelCardSchema = z.object({
   }),
   metrics: z.object({
     split: z.string(),
+    /** How the metrics were scored (views, network); older cards lack it. */
+    views: z.string().optional(),
     overall: metricSet,
     by_source: subgroup,
     histopathology_confirmed: metricSet,

@@ -827,6 +827,7 @@ export const en = {
       licenceCol: 'Licence',
       metrics: 'Validation metrics',
       split: 'Split: {{split}}',
+      views: 'Scored as: {{views}}',
       group: 'Group',
       nImages: 'n images',
       nLesions: 'n lesions',

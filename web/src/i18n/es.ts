@@ -831,6 +831,7 @@ export const es: DeepStrings<Messages> = {
       licenceCol: 'Licencia',
       metrics: 'Métricas de validación',
       split: 'Partición: {{split}}',
+      views: 'Puntuado así: {{views}}',
       group: 'Grupo',
       nImages: 'n imágenes',
       nLesions: 'n lesiones',

@@ -134,6 +134,11 @@ function CardBody({ view }: { view: ModelCardView }) {
         <Text size="sm" c="dimmed" mb="sm">
           {t('lesion.card.split', { split: card.metrics.split })}
         </Text>
+        {card.metrics.views && (
+          <Text size="sm" c="dimmed" mb="sm" data-testid="lesion-card-views">
+            {t('lesion.card.views', { views: card.metrics.views })}
+          </Text>
+        )}
         <MetricsTable title={t('lesion.card.overall')} rows={{ [t('lesion.card.overall')]: card.metrics.overall, [t('lesion.card.histo')]: card.metrics.histopathology_confirmed }} testId="lesion-metrics-overall" />
         <MetricsTable title={t('lesion.card.bySource')} rows={card.metrics.by_source} testId="lesion-metrics-source" />
         <MetricsTable title={t('lesion.card.bySex')} rows={card.metrics.by_sex} testId="lesion-metrics-sex" />
