@@ -428,6 +428,69 @@ describe.each(DB_KINDS)('lesion API on %s', (kind) => {
       expect(events[0]!.detail).toMatchObject({ version: 1, revertToModelCard: true });
     });
 
+    it("operating points: with 100+ confirmed cases the admin adopts the clinic's own; new exams are scored with them", async () => {
+      // Grow a confirmed history by copying the signed, histopathology-confirmed exam from the
+      // workflow above: 40 melanomas and 80 nevi whose stored P(mel) is lower than the card
+      // expects (a clinic where the model over-calls), so the clinic's thresholds differ.
+      const db = h.t.database.db;
+      const [signed] = await db
+        .select()
+        .from(lesionExam)
+        .where(and(eq(lesionExam.clinicId, CLINICS.a), sql`${lesionExam.histopathology} is not null`))
+        .limit(1);
+      expect(signed, 'the workflow tests leave one confirmed exam').toBeDefined();
+      const rows = Array.from({ length: 120 }, (_, i) => {
+        const melanoma = i < 40;
+        const pMel = melanoma ? 0.02 + 0.5 * (i / 40) : 0.03 * ((i - 40) / 80);
+        const probabilities = { mel: pMel, nv: 1 - pMel, bcc: 0, akiec: 0, bkl: 0, df: 0, vasc: 0 };
+        return {
+          ...signed!,
+          id: `exam-history-${i}`,
+          analysis: { ...signed!.analysis, probabilities, melanomaProbability: pMel, malignantProbability: pMel },
+          histopathology: { ...signed!.histopathology!, diagnosis: melanoma ? 'mel' : 'nv', malignant: melanoma },
+        };
+      });
+      await db.insert(lesionExam).values(rows);
+
+      const view = (await get('/api/lesion/operating-points', 'admin-a')).json() as OperatingPointsView;
+      expect(view.minimum.met).toBe(true);
+      expect(view.clinic.counts.confirmed).toBeGreaterThanOrEqual(120);
+      const proposal = view.proposal!;
+      expect(proposal.referThreshold).toBeGreaterThan(0);
+      expect(proposal.referThreshold).toBeGreaterThanOrEqual(proposal.monitorThreshold);
+
+      const adopt = await send('POST', '/api/lesion/operating-points', 'admin-a', {
+        referThreshold: proposal.referThreshold,
+        monitorThreshold: proposal.monitorThreshold,
+        temperature: proposal.temperature,
+        reason: 'our confirmed cases, 2026',
+      });
+      expect(adopt.statusCode, adopt.body).toBe(201);
+      expect(adopt.json() as OperatingPointVersion).toMatchObject({ version: 2, revertToModelCard: false, referThreshold: proposal.referThreshold, createdBy: { id: 'admin-a' } });
+      expect((adopt.json() as OperatingPointVersion).basis).toMatchObject({ counts: { confirmed: view.clinic.counts.confirmed } });
+
+      const after = (await get('/api/lesion/operating-points', 'admin-a')).json() as OperatingPointsView;
+      expect(after.versions.map((v) => v.version)).toEqual([2, 1]);
+      expect(after.inForce).toMatchObject({ source: 'clinic v2', version: 2, referThreshold: proposal.referThreshold, monitorThreshold: proposal.monitorThreshold });
+      const card = (await get('/api/lesion/model-card', 'clinician-a')).json() as ModelCardView;
+      expect(card.calibration).toMatchObject({ source: 'clinic v2', version: 2 });
+      const events = await auditOf('lesion-operating-point');
+      expect(events.map((e) => e.detail)).toContainEqual(expect.objectContaining({ version: 2, revertToModelCard: false, confirmed: view.clinic.counts.confirmed }));
+
+      // A new exam is analysed at the clinic's calibration and remembers which version.
+      const lesion = await newLesion('pat-a1', 'after adoption');
+      const fileId = await upload('clinician-a', 'pat-a1', MEL);
+      const res = await send('POST', `/api/lesion/lesions/${lesion.id}/exams`, 'clinician-a', { fileId });
+      expect(res.statusCode, res.body).toBe(201);
+      const [row] = await db.select().from(lesionExam).where(eq(lesionExam.id, (res.json() as ExamView).id));
+      expect(row!.calibrationVersion).toBe(2);
+      expect((row!.analysis as { calibration: { source: string } }).calibration.source).toBe('clinic v2');
+
+      // Back to the card: allowed at any time, and the next version.
+      const revert = await send('POST', '/api/lesion/operating-points', 'admin-a', { revertToModelCard: true, reason: 'compare with the card' });
+      expect(revert.json()).toMatchObject({ version: 3, revertToModelCard: true });
+    });
+
     it('the model card with the calibration in force, and its reliability plot', async () => {
       const res = await get('/api/lesion/model-card', 'clinician-a');
       expect(res.statusCode).toBe(200);
