@@ -49,7 +49,7 @@ describe.each(DB_KINDS)('wellage plan generate <patient-id> on %s', (kind: DbKin
     const database = kind === 'postgres' ? server!.database : await openDatabase({ dataDir });
     if (kind === 'pglite') await migrate(database);
     const services = createServices({ config: loadConfig({ WELLAGE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), database, clock: () => new Date() });
-    const seeded = await seedDemo(services, { patientsPerClinic: 3 });
+    const seeded = await seedDemo(services, { patientsPerClinic: 3, lesions: false }); // no lesion model runs: plans never read them
     // The patient behind the demo patient login: care consent on file.
     patientId = seeded.users.find((u) => u.role === 'patient')!.patientId!;
     if (kind === 'pglite') await database.close();

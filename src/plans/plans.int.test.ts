@@ -54,7 +54,7 @@ describe.each(DB_KINDS)('plans API on %s', (kind) => {
     t = await openTestDatabase(kind);
     const config = loadConfig({ WELLAGE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'wellage-plans-')), LOG_LEVEL: 'silent' });
     services = createServices({ config, database: t.database, clock: () => new Date((now += 1000)) });
-    seed = await seedDemo(services, { patientsPerClinic: PER_CLINIC });
+    seed = await seedDemo(services, { patientsPerClinic: PER_CLINIC, lesions: false }); // plans never read lesion resources
     const population = generateClinicPopulation({ seed: DEMO_SEED, clinicId: AURORA.id, count: PER_CLINIC, referenceDate: DEMO_REFERENCE_DATE, locale: 'es', clinicName: AURORA.name });
     const ids = seed.patientsByClinic[AURORA.id]!;
     const summaries = population.patients;

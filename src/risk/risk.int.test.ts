@@ -50,7 +50,7 @@ describe.each(DB_KINDS)('risk API on %s', (kind) => {
     t = await openTestDatabase(kind);
     const config = loadConfig({ WELLAGE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'wellage-risk-')), LOG_LEVEL: 'silent' });
     services = createServices({ config, database: t.database, clock: () => NOW });
-    seed = await seedDemo(services);
+    seed = await seedDemo(services, { lesions: false }); // risk never reads lesion resources
     app = await buildApp(services, { webDist: false, logLevel: 'silent' });
     await app.ready();
     clinician = await login('clinician@aurora.demo');
