@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sys
 import tempfile
@@ -258,6 +259,74 @@ class FullRecipeTest(unittest.TestCase):
         self.assertEqual(tuple(calib_logits.shape), (8, 8, len(CLASSES)))
         net = ff.net_from_state(backbone, state)
         self.assertEqual(net.classifier[1].out_features, len(CLASSES))
+
+
+class FullRecipeEndToEndTest(unittest.TestCase):
+    """The path 3.0.0 was made by, on a tiny synthetic data set: --train-only on one machine,
+    then --load-runs to choose, evaluate and export (about a minute on two CPU cores)."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        from PIL import Image, ImageDraw
+
+        cls.tmp = tempfile.mkdtemp()
+        rng = np.random.default_rng(0)
+        cls.data = []
+        for source, folder, classes in (("ham10000", "ham10000", ("mel", "nv", "bcc")), ("isic2017", "isic2017-trainval", ("mel", "nv", "bkl"))):
+            d = os.path.join(cls.tmp, folder)
+            os.makedirs(os.path.join(d, "images"))
+            rows = []
+            for i in range(60):
+                dx = classes[0] if i % 3 == 0 else classes[1] if i % 3 == 1 else classes[2]
+                iid = f"ISIC_{source[:1]}{i:05d}"
+                im = Image.new("RGB", (80, 60), tuple(int(v) for v in rng.integers(170, 230, 3)))
+                shade = 40 if dx == "mel" else 120 if dx == "nv" else 90
+                ImageDraw.Draw(im).ellipse([20, 12, 60, 48], fill=(shade, shade // 2, shade // 3))
+                im.save(os.path.join(d, "images", iid + ".jpg"), quality=90)
+                rows.append({"image_id": iid, "lesion_id": f"L{source}{i}", "dx": dx, "dx_type": "histo" if i % 2 else "follow_up",
+                             "age": "55", "sex": "female" if i % 2 else "male", "localization": "back", "source": source})
+            with open(os.path.join(d, "labels.csv"), "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+            cls.data += ["--data", d]
+        cls.weights = os.path.join(cls.tmp, "pretrained.pt")
+        torch.save(torchvision.models.mobilenet_v2().state_dict(), cls.weights)
+
+    def _main(self, *args: str) -> None:
+        argv = sys.argv
+        sys.argv = ["train_lesion.py", *self.data, "--weights", self.weights, "--fixtures", "", "--threads", "2", "--workers", "1", *args]
+        try:
+            tl.main()
+        finally:
+            sys.argv = argv
+
+    def test_train_only_then_load_runs_writes_a_model_and_its_card(self) -> None:
+        runs = os.path.join(self.tmp, "runs")
+        out = os.path.join(self.tmp, "out")
+        self._main("--recipe", "full", "--runs", "2", "--full-epochs", "1", "--train-only", runs, "--device", "cpu")
+        self.assertEqual(sorted(os.listdir(runs)), ["run-1.pt", "run-2.pt"])
+        self.assertFalse(os.path.exists(out))
+        self._main("--recipe", "full", "--load-runs", os.path.join(runs, "run-1.pt"), "--load-runs", os.path.join(runs, "run-2.pt"), "--out", out)
+        self.assertTrue(os.path.getsize(os.path.join(out, "model.onnx")) > 1_000_000)
+        with open(os.path.join(out, "model-card.json")) as f:
+            card = json.load(f)
+        self.assertEqual(card["model"]["sha256"], tl.sha256(os.path.join(out, "model.onnx")))
+        self.assertEqual([o["action"] for o in card["operating_points"]], ["refer", "monitor"])
+        self.assertGreaterEqual(card["operating_points"][0]["melanoma_threshold"], card["operating_points"][1]["melanoma_threshold"])
+        self.assertIn("8 dihedral views averaged", card["metrics"]["views"])
+        self.assertIn("one_view", card["metrics"]["tta"]["overall"])
+        self.assertEqual(set(card["metrics"]["member_choice"]["singles"]), {"1", "2"})
+        self.assertIn(card["training"]["members"], ([1], [2], [1, 2]))
+        self.assertIn("--load-runs", card["training"]["made_by"])
+        self.assertTrue(os.path.exists(os.path.join(out, "reliability.png")))
+
+    def test_load_runs_refuses_runs_from_another_split(self) -> None:
+        runs = os.path.join(self.tmp, "runs-other")
+        self._main("--recipe", "full", "--runs", "1", "--full-epochs", "1", "--train-only", runs, "--device", "cpu", "--split-seed", "7")
+        with self.assertRaises(SystemExit) as e:
+            self._main("--recipe", "full", "--load-runs", os.path.join(runs, "run-1.pt"), "--out", os.path.join(self.tmp, "never"))
+        self.assertIn("another split", str(e.exception))
 
 
 if __name__ == "__main__":
