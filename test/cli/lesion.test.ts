@@ -131,9 +131,20 @@ describe('wellage lesion analyze', { timeout: 240_000 }, () => {
 
 describe('wellage lesion evaluate', { timeout: 240_000 }, () => {
   let data: string;
-  beforeAll(() => {
+  /** 8-view P(mel) of each fixture under the shipped model, from `lesion analyze`: no model's numbers are hard-coded here. */
+  const pMel: Record<string, number> = {};
+  let referThreshold: number;
+  beforeAll(async () => {
     // A tiny folder in the ../shared/data/dermoscopy layout, from the fixtures: 5 melanoma
-    // images of 4 lesions (8-view P(mel) 0.749 each), 6 others (nv 0.002, bkl 0.009, bcc 0.086).
+    // images of 4 lesions (ham-mel), 6 others (3 nv, 2 bkl, 1 bcc).
+    const files = ['ham-mel.jpg', 'ham-nv.jpg', 'isic-bkl.jpg', 'large-640x480.jpg'];
+    const scored = await wellage(['lesion', 'analyze', '--json', ...files.map((f) => path.join(FIX, f))]);
+    for (const line of scored.stdout.trim().split('\n')) {
+      const r = JSON.parse(line) as { file: string; melanoma_probability: number };
+      pMel[path.basename(r.file)] = r.melanoma_probability;
+    }
+    referThreshold = (JSON.parse(fs.readFileSync(path.join(ROOT, 'models/lesion/model-card.json'), 'utf8')) as { operating_points: { action: string; melanoma_threshold: number }[] })
+      .operating_points.find((o) => o.action === 'refer')!.melanoma_threshold;
     data = path.join(tmp, 'folder');
     fs.mkdirSync(path.join(data, 'images'), { recursive: true });
     const rows = ['image_id,lesion_id,dx,dx_type,age,sex,localization,source'];
@@ -157,12 +168,15 @@ describe('wellage lesion evaluate', { timeout: 240_000 }, () => {
     expect(report.images).toMatchObject({ listed: 12, scored: 11, unreadable: 1, skippedLabels: 1 });
     const o = report.metrics.overall;
     expect(o).toMatchObject({ n_images: 11, n_lesions: 10, n_melanoma: 5 });
-    // Every melanoma image scores above every other image: AUC 1.
-    expect(o.melanoma_auc.value).toBe(1);
+    // The 5 melanomas are one image; the 6 others three. AUC and the refer point follow from
+    // their scores, as the card computes them.
+    const others = [...Array(3).fill(pMel['ham-nv.jpg']), ...Array(2).fill(pMel['isic-bkl.jpg']), pMel['large-640x480.jpg']] as number[];
+    const mel = pMel['ham-mel.jpg']!;
+    const auc = others.reduce((n, p) => n + (mel > p ? 1 : mel === p ? 0.5 : 0), 0) / others.length;
+    expect(o.melanoma_auc.value).toBeCloseTo(auc, 4);
     expect(o.melanoma_auc.bootstrap).toBe('200 lesion-level resamples');
-    // refer (>= 0.069): all 5 melanomas; of 6 others only the bcc (0.086) is flagged.
-    expect(o.operating_points.refer.sensitivity).toBe(1);
-    expect(o.operating_points.refer.specificity).toBeCloseTo(5 / 6, 10);
+    expect(o.operating_points.refer.sensitivity).toBe(mel >= referThreshold ? 1 : 0);
+    expect(o.operating_points.refer.specificity).toBeCloseTo(others.filter((p) => p < referThreshold).length / others.length, 4);
     expect(report.metrics.histopathology_confirmed).toMatchObject({ n_images: 8, n_melanoma: 5 });
     expect(Object.keys(report.metrics.by_source)).toEqual(['clinic-a', 'clinic-b']);
     expect(report.metrics.by_source['clinic-b'].n_melanoma).toBe(0);
