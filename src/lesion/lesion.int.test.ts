@@ -376,6 +376,14 @@ describe.each(DB_KINDS)('lesion API on %s', (kind) => {
       const exam = res.json() as ExamView;
       expect(exam).toMatchObject({ status: 'cannot-assess', blinded: false, quality: { passed: false, reason: 'too-small' }, analysis: null });
       expect(exam.quality?.message).toMatch(/\w/);
+      expect(exam.quality?.failedChecks).toEqual([]); // refused on decode, before any measurement
+      // A flat, featureless picture is measured and refused: the failed measurements come with
+      // the verdict, so the app can say them in the user's language (nurses too).
+      const flat = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 190, g: 140, b: 120 } } }).png().toBuffer();
+      const flatExam = (await send('POST', `/api/lesion/lesions/${lesion.id}/exams`, 'nurse-a', { fileId: await upload('nurse-a', 'pat-a1', flat, 'image/png') })).json() as ExamView;
+      expect(flatExam.status).toBe('cannot-assess');
+      expect(flatExam.quality?.failedChecks.length).toBeGreaterThan(0);
+      expect(flatExam.quality?.failedChecks).toContainEqual(expect.objectContaining({ name: 'sharpness', kind: 'min', passed: false }));
       const clinician = (await get(`/api/lesion/exams/${exam.id}`, 'clinician-a')).json() as ExamView;
       expect(clinician.analysis).toMatchObject({ status: 'rejected', reason: 'too-small' });
       expect(clinician.allowed).toEqual({ impression: false, decision: false, histopathology: false });

@@ -386,7 +386,10 @@ export function createLesionService(deps: LesionServiceDeps): LesionService {
             }
           : stored;
     }
-    const quality = stored.status === 'ok' ? { passed: true, reason: null, message: null } : { passed: false, reason: stored.reason, message: stored.message };
+    const quality =
+      stored.status === 'ok'
+        ? { passed: true, reason: null, message: null, failedChecks: [] }
+        : { passed: false, reason: stored.reason, message: stored.message, failedChecks: (stored.quality?.checks ?? []).filter((c) => !c.passed) };
     const clinical = canSeeAi(ctx);
     const blinded = row.status === 'awaiting-impression' && vc.blinding;
     const impression = row.impression as unknown as StoredImpression | null;

@@ -74,13 +74,12 @@ const calibrationInForce = z.object({
   referThreshold: unit,
   monitorThreshold: unit,
 });
+const qualityCheck = z.object({ name: z.string(), value: z.number(), limit: z.number(), kind: z.enum(['min', 'max']), passed: z.boolean() });
 const qualityReport = z.object({
   passed: z.boolean(),
   reason: z.enum(VIEW_REJECTION_REASONS).nullable(),
   message: z.string().nullable(),
-  checks: z.array(
-    z.object({ name: z.string(), value: z.number(), limit: z.number(), kind: z.enum(['min', 'max']), passed: z.boolean() }),
-  ),
+  checks: z.array(qualityCheck),
   notes: z.array(z.string()),
   width: z.number(),
   height: z.number(),
@@ -209,7 +208,15 @@ export const ExamViewSchema = z.object({
    * The quality gate's verdict: shown to everyone who captures (retake guidance), even while
    * the analysis is withheld; it says nothing about the diagnosis.
    */
-  quality: z.object({ passed: z.boolean(), reason: z.enum(VIEW_REJECTION_REASONS).nullable(), message: z.string().nullable() }).nullable(),
+  quality: z
+    .object({
+      passed: z.boolean(),
+      reason: z.enum(VIEW_REJECTION_REASONS).nullable(),
+      message: z.string().nullable(),
+      /** The measurements that failed, so the app can say them in the user's language. */
+      failedChecks: z.array(qualityCheck),
+    })
+    .nullable(),
   /** The model that analysed the image (identity only; not an output). */
   model: modelRef,
   impression: ImpressionSchema.nullable(),

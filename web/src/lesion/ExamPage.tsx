@@ -18,6 +18,7 @@ import {
   diameterText,
   formatProbability,
   retakeKey,
+  checkText,
   seesAi,
   uncertaintyText,
   type Confidence,
@@ -129,10 +130,13 @@ function ExamBody({ initial }: { initial: ExamView }) {
 
 /** The quality gate said no: the reason, the server's measured message, and how to retake. */
 function CannotAssess({ exam }: { exam: ExamView }) {
-  const { t } = useLooseT();
+  const { t, has, lang } = useLooseT();
   const a = exam.analysis?.status === 'rejected' ? exam.analysis : undefined;
   const reason = a?.reason ?? exam.quality?.reason ?? null;
-  const message = a?.message ?? exam.quality?.message ?? null;
+  const failed = a?.quality?.checks.filter((c) => !c.passed) ?? exam.quality?.failedChecks ?? [];
+  // The measurements in the user's language; the server's English sentence only when there
+  // are none to show (an unreadable file, say).
+  const message = failed.length > 0 ? t('lesion.reject.measured', { list: failed.map((c) => checkText(c, t, has, lang)).join('; ') }) : (a?.message ?? exam.quality?.message ?? null);
   return (
     <Alert color="orange" variant="filled" title={t('lesion.reject.title')} data-testid="lesion-cannot-assess" data-reason={reason ?? ''} role="alert">
       <Stack gap={4}>

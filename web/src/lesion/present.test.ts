@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { LESION_CLASSES, LESION_ACTIONS } from '../../../src/lesion/model-card.ts';
 import type { Uncertainty } from '../../../src/lesion/types.ts';
+import { GATE_CHECK } from '../../../src/lesion/content-gate.ts';
+import { CHECK_REASONS } from '../../../src/lesion/quality.ts';
+import { en } from '../i18n/en.ts';
+import { es } from '../i18n/es.ts';
 import {
   LESION_ACTION_CODES,
   LESION_CLASS_CODES,
   adoptionState,
   calibrationSourceText,
+  checkText,
   aucWithCi,
   diameterText,
   formatCi,
@@ -135,5 +140,38 @@ describe('the calibration in force', () => {
     expect(calibrationSourceText('model-card', t)).toBe('lesion.calibrationSource.card');
     expect(calibrationSourceText('clinic v12', t)).toBe('lesion.calibrationSource.clinic {"version":12}');
     expect(calibrationSourceText('something new', t)).toBe('something new');
+  });
+});
+
+describe('failed quality measurements in the user’s language', () => {
+  /** A t over the real resources, with i18next's {{name}} interpolation. */
+  const translator = (messages: Record<string, unknown>) => {
+    const lookup = (key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], messages);
+    const has = (key: string) => typeof lookup(key) === 'string';
+    const tr = (key: string, params?: Record<string, unknown>) =>
+      String(lookup(key) ?? key).replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(params?.[k] ?? ''));
+    return { tr, has };
+  };
+
+  it('says the measure, the value and the limit in English and in Spanish', () => {
+    const sharp = { name: 'sharpness', value: 12, limit: 40, kind: 'min' as const };
+    const en_ = translator(en);
+    const es_ = translator(es);
+    expect(checkText(sharp, en_.tr, en_.has, 'en')).toBe('sharpness 12 (needs at least 40)');
+    expect(checkText(sharp, es_.tr, es_.has, 'es')).toBe('nitidez 12 (necesita al menos 40)');
+    const clipped = { name: 'highlight-clipping', value: 0.213, limit: 0.08, kind: 'max' as const };
+    expect(checkText(clipped, es_.tr, es_.has, 'es')).toBe('proporción de brillos quemados 0,213 (como máximo 0,08)');
+  });
+
+  it('keeps the server’s name for a measure it does not know', () => {
+    const en_ = translator(en);
+    expect(checkText({ name: 'new-measure', value: 3, limit: 5, kind: 'min' }, en_.tr, en_.has, 'en')).toBe('new measure 3 (needs at least 5)');
+  });
+
+  it('has an English and a Spanish name for every measure the server reports', () => {
+    for (const name of [...Object.keys(CHECK_REASONS), GATE_CHECK]) {
+      expect(translator(en).has(`lesion.reject.checks.${name}`), `en: ${name}`).toBe(true);
+      expect(translator(es).has(`lesion.reject.checks.${name}`), `es: ${name}`).toBe(true);
+    }
   });
 });

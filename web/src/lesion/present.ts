@@ -5,6 +5,7 @@
  * these only lay out what it answered.
  */
 import type { LesionAction, LesionClass } from '../../../src/lesion/model-card.ts';
+import { formatNumber } from '../fhir/display.ts';
 import type { LesionFeatures, RejectionReason, Uncertainty } from '../../../src/lesion/types.ts';
 
 /** A translate function (i18next's `t`, loosened so pure code can take it). */
@@ -160,6 +161,30 @@ export function parsePixelsPerMm(text: string): { ok: true; value: number | unde
 /** Whether the role sees AI output at all (nurses capture images but never see the AI's answer). */
 export function seesAi(role: string | undefined): boolean {
   return role === 'clinician' || role === 'admin';
+}
+
+/** One failed quality measurement, as the server reports it (views.ts qualityCheck). */
+export interface FailedCheck {
+  name: string;
+  value: number;
+  limit: number;
+  kind: 'min' | 'max';
+}
+
+/**
+ * A failed quality measurement in the user's words, e.g. "sharpness 12 (needs at least 40)"
+ * or "nitidez 12 (necesita al menos 40)". A measure this app does not know keeps the
+ * server's name, so a new check still reads sensibly.
+ */
+export function checkText(c: FailedCheck, t: Translate, has: (key: string) => boolean, lang: string): string {
+  const key = `lesion.reject.checks.${c.name}`;
+  const name = has(key) ? t(key) : c.name.replace(/-/g, ' ');
+  const digits = Math.abs(c.limit) < 1 || Math.abs(c.value) < 1 ? 3 : 0;
+  return t(c.kind === 'min' ? 'lesion.reject.needsAtLeast' : 'lesion.reject.allowedAtMost', {
+    name,
+    value: formatNumber(c.value, lang, digits),
+    limit: formatNumber(c.limit, lang, digits),
+  });
 }
 
 /** The translation key of a rejection reason's retake guidance. */
