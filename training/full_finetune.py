@@ -27,7 +27,7 @@ import torch.nn.functional as F
 import torchvision
 
 from augment import augment_batched, hair_bank
-from lesion_preprocess import CLASSES, MEAN, STD, canonical, load_rgb
+from lesion_preprocess import CLASSES, canonical, colour_constancy_fast, load_rgb, normalise
 
 VIEWS = 8
 
@@ -55,18 +55,12 @@ def classifier_of(backbone: torchvision.models.MobileNetV2, seed: int, dropout: 
 
 
 def model_input(x: torch.Tensor) -> torch.Tensor:
-    """Canonical [B, 3, H, W] in [0, 1] -> normalised input; colour constancy as in
-    train_lesion.colour_constancy_fast (x^6 as products), ImageNet mean and std."""
-    x2 = x.clamp(min=0) * x.clamp(min=0)
-    e = (x2 * x2 * x2).mean(dim=(-2, -1)).pow(1.0 / 6.0).clamp(min=1e-6)
-    e = e / e.pow(2).mean(dim=-1, keepdim=True).sqrt()
-    x = (x / e[..., None, None]).clamp(0.0, 1.0)
-    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
-    return (x - mean) / std
+    """Canonical [B, 3, H, W] in [0, 1] -> normalised model input, on x's device."""
+    return normalise(colour_constancy_fast(x))
 
 
 def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """View k of the 8 dihedral views (k // 4: mirrored; k % 4: quarter turns); view 0 is x."""
     if k >= 4:
         x = x.flip(-1)
     return torch.rot90(x, k % 4, dims=(-2, -1))
@@ -96,7 +90,7 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
     (state, epoch, calibration logits, history, planned epochs), so a run cut short keeps it.
 
     Returns (state_dict of the chosen epoch, its 1-based number, its calibration logits
-    [N, 8, 7], history)."""
+    [N, 8, 7], history, the number of epochs trained)."""
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     net = classifier_of(backbone, seed).to(device).to(memory_format=torch.channels_last)

@@ -63,8 +63,18 @@ _MEAN = torch.tensor(MEAN).view(3, 1, 1)
 _STD = torch.tensor(STD).view(3, 1, 1)
 
 def normalise(x: torch.Tensor) -> torch.Tensor:
-    """Step 6."""
-    return (x - _MEAN) / _STD
+    """Step 6 (on the tensor's own device)."""
+    return (x - _MEAN.to(x.device)) / _STD.to(x.device)
+
+
+def colour_constancy_fast(x: torch.Tensor) -> torch.Tensor:
+    """Step 5 in float32 with x^6 as products, on any device: about 1e-6 from the float64
+    policy. For training batches only; evaluation, the export check and the fixtures use
+    ``colour_constancy`` itself."""
+    x2 = x.clamp(min=0) * x.clamp(min=0)
+    e = (x2 * x2 * x2).mean(dim=(-2, -1)).pow(1.0 / CC_P).clamp(min=1e-6)
+    e = e / e.pow(2).mean(dim=-1, keepdim=True).sqrt()
+    return (x / e[..., None, None]).clamp(0.0, 1.0)
 
 def preprocess_file(path: str) -> torch.Tensor:
     """The whole pipeline: file -> float32 [3, 224, 224] model input."""

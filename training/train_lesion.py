@@ -65,6 +65,7 @@ from lesion_preprocess import (  # noqa: E402
     MALIGNANT,
     canonical,
     colour_constancy,
+    colour_constancy_fast,
     description,
     load_rgb,
     normalise,
@@ -178,16 +179,6 @@ def load_backbone(weights: str) -> torchvision.models.MobileNetV2:
 
 def normalise_batch(x: torch.Tensor) -> torch.Tensor:
     return normalise(x)  # broadcasts over the batch
-
-
-def colour_constancy_fast(x: torch.Tensor) -> torch.Tensor:
-    """colour_constancy in float32 with x^6 as products: about 1e-6 from the float64 policy
-    (far below the float16 the cache stores) at a fraction of the CPU. Cache only; the
-    evaluation, the export check and the fixtures use the policy itself."""
-    x2 = x.clamp(min=0) * x.clamp(min=0)
-    e = (x2 * x2 * x2).mean(dim=(-2, -1)).pow(1.0 / CC_P).clamp(min=1e-6)
-    e = e / e.pow(2).mean(dim=-1, keepdim=True).sqrt()
-    return (x / e[..., None, None]).clamp(0.0, 1.0)
 
 
 def stem_of(fast: torch.jit.ScriptModule, x: torch.Tensor) -> torch.Tensor:
@@ -367,11 +358,7 @@ def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
     return float(log_t.exp())
 
 
-def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
-    """View k of the 8 dihedral views (k // 4: mirrored; k % 4: quarter turns)."""
-    if k >= 4:
-        x = x.flip(-1)
-    return torch.rot90(x, k % 4, dims=(-2, -1))
+dihedral = ff.dihedral  # view k of the 8 dihedral views (k // 4: mirrored; k % 4: quarter turns)
 
 
 def full_logits(fast, records: list[Record], idx: np.ndarray, views: int, batch: int = 8) -> torch.Tensor:
