@@ -112,10 +112,24 @@ describe('lesion second opinion in Chromium', () => {
       await imageForm.getByTestId('lesion-upload').click();
       expect(await imageForm.getByRole('alert').textContent()).toBe('Pixels per mm must be a number from 1 to 1000, or left empty.');
       await imageForm.getByRole('textbox', { name: /Pixels per mm/ }).fill('20');
+      // The model is busy on the first try: the form says so, and the retry reuses the image
+      // already stored instead of storing the patient's photograph a second time.
+      const uploads: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/files') uploads.push(r.url());
+      });
+      const examsRoute = '**/api/lesion/lesions/*/exams';
+      await page.route(examsRoute, (route) =>
+        route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 'NOT_READY', detail: 'The lesion model could not analyse the image; nothing was saved.' }) }),
+      );
+      await imageForm.getByTestId('lesion-upload').click();
+      await expect.poll(async () => (await imageForm.getByRole('alert').allTextContents()).join(' '), SLOW).toContain('could not analyse the image');
+      await page.unroute(examsRoute);
       await imageForm.getByTestId('lesion-upload').click();
 
       // The exam page: the image, and the AI hidden until the impression is recorded.
       await page.waitForURL('**/lesions/exams/*', { timeout: 60_000 });
+      expect(uploads).toHaveLength(1);
       examPath = new URL(page.url()).pathname;
       const examId = examPath.split('/').pop()!;
       const exam = page.locator('[data-testid="lesion-exam"][data-status="awaiting-impression"]');

@@ -217,6 +217,9 @@ function NewImageForm({ patientId, lesion, onCancel }: { patientId: string; lesi
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
+  // The file already stored for this selection: a retry after a failed exam (the model was
+  // busy, say) reuses it instead of storing the same photograph of the patient again.
+  const uploaded = useRef<{ file: File; id: string } | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -228,7 +231,8 @@ function NewImageForm({ patientId, lesion, onCancel }: { patientId: string; lesi
     if (!ppm.ok) return setProblem(t('lesion.imageForm.badScale'));
     setBusy(true);
     try {
-      const stored = await lesionApi.upload(patientId, file, file.name || 'lesion.jpg');
+      const stored = uploaded.current?.file === file ? { id: uploaded.current.id } : await lesionApi.upload(patientId, file, file.name || 'lesion.jpg');
+      uploaded.current = { file, id: stored.id };
       const exam = await lesionApi.createExam(lesion.id, ppm.value === undefined ? { fileId: stored.id } : { fileId: stored.id, pixelsPerMm: ppm.value });
       navigate(`/lesions/exams/${encodeURIComponent(exam.id)}`);
     } catch (err) {
