@@ -319,6 +319,8 @@ class FullRecipeEndToEndTest(unittest.TestCase):
         self.assertEqual(set(card["metrics"]["member_choice"]["singles"]), {"1", "2"})
         self.assertIn(card["training"]["members"], ([1], [2], [1, 2]))
         self.assertIn("--load-runs", card["training"]["made_by"])
+        self.assertEqual({r["isic_weight"] for r in card["training"]["runs"]}, {2.0})  # each run's own settings
+        self.assertEqual(card["training"]["source_weights"], {"ham10000": 1.0, "isic2017": 2.0})
         self.assertTrue(os.path.exists(os.path.join(out, "reliability.png")))
 
     def test_load_runs_refuses_runs_from_another_split(self) -> None:

@@ -618,7 +618,8 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
             f"with the {ff.VIEWS}-view average; {args.runs} runs with seeds {args.seed}..{args.seed + args.runs - 1}"
         ),
         "runs": [
-            {"seed": m["seed"], "chosen_epoch": m["epoch"], "epochs": m["epochs_run"], "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"]}
+            {"seed": m["seed"], "chosen_epoch": m["epoch"], "epochs": m["epochs_run"], "lr": m["lr"], "isic_weight": m["isic_weight"],
+             "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"]}
             for m in members
         ],
         "members": [m["seed"] for m in members],
@@ -626,7 +627,7 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
         "checkpoint_rule": f"the epoch with the highest mean of per-source melanoma AUCs on the calibration split ({ff.VIEWS}-view average) + 0.25 x balanced accuracy",
         "class_weights": {c: rnd(w) for c, w in zip(CLASSES, weights.tolist())},
         "class_weight_correction": "log(weight) subtracted from the exported logits",
-        "source_weights": {"ham10000": 1.0, "isic2017": args.isic_weight},
+        "source_weights": {"ham10000": 1.0, "isic2017": sorted({m["isic_weight"] for m in members})[0] if len({m["isic_weight"] for m in members}) == 1 else [m["isic_weight"] for m in members]},
         "split": "lesion-grouped (HAM10000 lesion_id; ISIC 2017 image id, near-duplicates grouped), 70/15/15 train/calibration/test, stratified by source and diagnosis",
         "augmentations": AUGMENTATIONS + [BATCHED_NOTE],
         "shortcuts": [
