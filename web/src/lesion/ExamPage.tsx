@@ -359,13 +359,10 @@ function ImpressionForm({ exam, onSaved }: { exam: ExamView; onSaved: (e: ExamVi
   const { problem, error, busy } = form;
 
   const submit = (e: FormEvent) =>
-    form.submit(
-      e,
-      () => (!isDiagnosis(diagnosis) || !isAction(action) || !isConfidence(confidence) ? t('lesion.impression.need') : undefined),
-      async () => {
-        if (!isDiagnosis(diagnosis) || !isAction(action) || !isConfidence(confidence)) return;
-        onSaved(await lesionApi.impression(exam.id, { diagnosis, action, confidence, ...(note.trim() ? { note: note.trim() } : {}) }));
-      },
+    form.submit(e, () =>
+      !isDiagnosis(diagnosis) || !isAction(action) || !isConfidence(confidence)
+        ? t('lesion.impression.need')
+        : async () => onSaved(await lesionApi.impression(exam.id, { diagnosis, action, confidence, ...(note.trim() ? { note: note.trim() } : {}) })),
     );
   return (
     <Paper withBorder p="md" radius="md">
@@ -441,13 +438,10 @@ function DecisionForm({ exam, analysis, onSaved }: { exam: ExamView; analysis: A
     if (v === 'yes') setAction(analysis.suggestion.action);
   };
   const submit = (e: FormEvent) =>
-    form.submit(
-      e,
-      () => ((agrees !== 'yes' && agrees !== 'no') || !isDiagnosis(diagnosis) || !isAction(action) ? t('lesion.decision.need') : undefined),
-      async () => {
-        if (!isDiagnosis(diagnosis) || !isAction(action)) return;
-        onSaved(await lesionApi.decision(exam.id, { agreesWithAi: agrees === 'yes', diagnosis, action, ...(note.trim() ? { note: note.trim() } : {}) }));
-      },
+    form.submit(e, () =>
+      (agrees !== 'yes' && agrees !== 'no') || !isDiagnosis(diagnosis) || !isAction(action)
+        ? t('lesion.decision.need')
+        : async () => onSaved(await lesionApi.decision(exam.id, { agreesWithAi: agrees === 'yes', diagnosis, action, ...(note.trim() ? { note: note.trim() } : {}) })),
     );
   return (
     <Paper withBorder p="md" radius="md">
@@ -555,18 +549,11 @@ function HistopathologyPart({ exam, onSaved }: { exam: ExamView; onSaved: (e: Ex
     );
   }
   const submit = (e: FormEvent) =>
-    form.submit(
-      e,
-      () => {
-        if (!isDiagnosis(diagnosis) || date === '') return t('lesion.histo.need');
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || date > todayIso()) return t('lesion.histo.badDate');
-        return undefined;
-      },
-      async () => {
-        if (!isDiagnosis(diagnosis)) return;
-        onSaved(await lesionApi.histopathology(exam.id, { diagnosis, malignant, date, ...(note.trim() ? { note: note.trim() } : {}) }));
-      },
-    );
+    form.submit(e, () => {
+      if (!isDiagnosis(diagnosis) || date === '') return t('lesion.histo.need');
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || date > todayIso()) return t('lesion.histo.badDate');
+      return async () => onSaved(await lesionApi.histopathology(exam.id, { diagnosis, malignant, date, ...(note.trim() ? { note: note.trim() } : {}) }));
+    });
   return (
     <Paper withBorder p="md" radius="md">
       <form onSubmit={(e) => void submit(e)} data-testid="lesion-histo-form" noValidate>

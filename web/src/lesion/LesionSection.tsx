@@ -157,10 +157,8 @@ function AddLesionForm({ patientId, onAdded, onCancel }: { patientId: string; on
   const { problem, error, busy } = form;
 
   const submit = (e: FormEvent) =>
-    form.submit(
-      e,
-      () => (site === '' ? t('lesion.addForm.needSite') : label.trim() === '' ? t('lesion.addForm.needLabel') : undefined),
-      async () => onAdded(await lesionApi.createLesion(patientId, { bodySite: site, label: label.trim() })),
+    form.submit(e, () =>
+      site === '' ? t('lesion.addForm.needSite') : label.trim() === '' ? t('lesion.addForm.needLabel') : async () => onAdded(await lesionApi.createLesion(patientId, { bodySite: site, label: label.trim() })),
     );
 
   if (sites.status === 'loading') return <Loading />;
@@ -214,32 +212,25 @@ function NewImageForm({ patientId, lesion, onCancel }: { patientId: string; lesi
   const hintId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [scale, setScale] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const form = useFormSubmit();
+  const { problem, error, busy } = form;
   // The file already stored for this selection: a retry after a failed exam (the model was
   // busy, say) reuses it instead of storing the same photograph of the patient again.
   const uploaded = useRef<{ file: File; id: string } | null>(null);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setProblem(undefined);
-    setError(undefined);
-    const file = input.current?.files?.[0];
-    if (!file) return setProblem(t('lesion.imageForm.needFile'));
-    const ppm = parsePixelsPerMm(scale);
-    if (!ppm.ok) return setProblem(t('lesion.imageForm.badScale'));
-    setBusy(true);
-    try {
-      const stored = uploaded.current?.file === file ? { id: uploaded.current.id } : await lesionApi.upload(patientId, file, file.name || 'lesion.jpg');
-      uploaded.current = { file, id: stored.id };
-      const exam = await lesionApi.createExam(lesion.id, ppm.value === undefined ? { fileId: stored.id } : { fileId: stored.id, pixelsPerMm: ppm.value });
-      navigate(`/lesions/exams/${encodeURIComponent(exam.id)}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent) =>
+    form.submit(e, () => {
+      const file = input.current?.files?.[0];
+      if (!file) return t('lesion.imageForm.needFile');
+      const ppm = parsePixelsPerMm(scale);
+      if (!ppm.ok) return t('lesion.imageForm.badScale');
+      return async () => {
+        const stored = uploaded.current?.file === file ? { id: uploaded.current.id } : await lesionApi.upload(patientId, file, file.name || 'lesion.jpg');
+        uploaded.current = { file, id: stored.id };
+        const exam = await lesionApi.createExam(lesion.id, ppm.value === undefined ? { fileId: stored.id } : { fileId: stored.id, pixelsPerMm: ppm.value });
+        navigate(`/lesions/exams/${encodeURIComponent(exam.id)}`);
+      };
+    });
 
   return (
     <form onSubmit={(e) => void submit(e)} data-testid="lesion-image-form" noValidate>

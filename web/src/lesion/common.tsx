@@ -95,24 +95,26 @@ export function FormFeedback({ problem, error, renderError }: { problem: string 
 }
 
 /**
- * The submit cycle every lesion form shares: clear the last messages, stop at a client-side
- * problem (`check` returns its message), else send with the button busy and keep the error.
+ * The submit cycle every lesion form shares: clear the last messages; `prepare` checks the
+ * inputs and returns either the problem's message (shown, nothing sent) or the send to run,
+ * which runs with the button busy, keeping its error. Returning the send from the check lets
+ * it use the values the check has validated.
  */
 export function useFormSubmit(): {
   problem: string | undefined;
   error: unknown;
   busy: boolean;
-  submit: (e: FormEvent, check: () => string | undefined, send: () => Promise<void>) => Promise<void>;
+  submit: (e: FormEvent, prepare: () => string | (() => Promise<void>)) => Promise<void>;
 } {
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent, check: () => string | undefined, send: () => Promise<void>): Promise<void> => {
+  const submit = async (e: FormEvent, prepare: () => string | (() => Promise<void>)): Promise<void> => {
     e.preventDefault();
     setProblem(undefined);
     setError(undefined);
-    const found = check();
-    if (found !== undefined) return setProblem(found);
+    const send = prepare();
+    if (typeof send === 'string') return setProblem(send);
     setBusy(true);
     try {
       await send();
