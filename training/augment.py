@@ -4,8 +4,8 @@ focus (blur), low-resolution sensors, and hair. Applied to canonical [B, 3, H, W
 [0, 1] *before* colour constancy, exactly where the deployed pipeline would meet them.
 
 All randomness comes from the (CPU) torch.Generator passed in, so a seed reproduces the views.
-The images may live on any device (the full recipe augments on the GPU); the random draws
-stay on the CPU generator and only their results move to the images' device.
+``augment`` works on CPU tensors; ``augment_batched`` (below, for the full recipe) takes
+images on any device: its random draws stay on the CPU generator and only their results move.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def blur_or_lowres(x: torch.Tensor, g: torch.Generator, p: float = 0.35) -> torc
             sigma = float(_u(g, 0.6, 2.2))
             k = torch.arange(-4, 5, dtype=torch.float32)
             w = torch.exp(-(k**2) / (2 * sigma * sigma))
-            w = (w / w.sum()).to(x.device)
+            w = w / w.sum()
             img = x[i : i + 1]
             img = F.conv2d(F.pad(img, (4, 4, 0, 0), mode="reflect"), w.view(1, 1, 1, 9).repeat(3, 1, 1, 1), groups=3)
             img = F.conv2d(F.pad(img, (0, 0, 4, 4), mode="reflect"), w.view(1, 1, 9, 1).repeat(3, 1, 1, 1), groups=3)
@@ -88,22 +88,27 @@ def hair(x: torch.Tensor, g: torch.Generator, p: float = 0.35) -> torch.Tensor:
             pts = torch.rand(3, 2, generator=g) * size * 1.4 - size * 0.2
             curve = (1 - t) ** 2 * pts[0] + 2 * (1 - t) * t * pts[1] + t**2 * pts[2]
             width = int(torch.randint(1, 3, (1,), generator=g))
-            colour = (torch.tensor([0.08, 0.06, 0.05]) + torch.rand(1, generator=g) * 0.25).to(x.device)
+            colour = torch.tensor([0.08, 0.06, 0.05]) + torch.rand(1, generator=g) * 0.25
             for dy in range(width):
                 for dx in range(width):
                     xs = (curve[:, 0] + dx).long()
                     ys = (curve[:, 1] + dy).long()
                     keep = (xs >= 0) & (xs < size) & (ys >= 0) & (ys < size)
-                    out[i, :, ys[keep].to(x.device), xs[keep].to(x.device)] = colour.view(3, 1)
+                    out[i, :, ys[keep], xs[keep]] = colour.view(3, 1)
     return out
+
+
+def _radial_distance(h: int, w: int, device: torch.device) -> torch.Tensor:
+    """[h, w] distance of each pixel from the centre, 1 at the middle of each edge."""
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, h, device=device), torch.linspace(-1, 1, w, device=device), indexing="ij")
+    return torch.sqrt(xx**2 + yy**2)
 
 
 def vignette(x: torch.Tensor, g: torch.Generator, p: float = 0.3) -> torch.Tensor:
     """The dark round field of a contact dermoscope, applied to every class so that
     'vignette means benign' (HAM10000's follow-up nevi) stops paying."""
     b, _, h, w = x.shape
-    yy, xx = torch.meshgrid(torch.linspace(-1, 1, h, device=x.device), torch.linspace(-1, 1, w, device=x.device), indexing="ij")
-    dist = torch.sqrt(xx**2 + yy**2)
+    dist = _radial_distance(h, w, x.device)
     out = x.clone()
     for i in range(b):
         if float(torch.rand(1, generator=g)) >= p:
@@ -123,11 +128,7 @@ def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     x = hair(x, g)
     x = vignette(x, g)
     if float(torch.rand(1, generator=g)) < 0.3:
-        if x.device.type == "cpu":
-            x = x + torch.randn(x.shape, generator=g) * 0.01
-        else:  # drawing millions of normals on the CPU and copying them would dominate a GPU step
-            dg = torch.Generator(device=x.device).manual_seed(int(torch.randint(0, 2**62, (1,), generator=g)))
-            x = x + torch.randn(x.shape, generator=dg, device=x.device) * 0.01
+        x = x + torch.randn(x.shape, generator=g) * 0.01
     return x.clamp(0.0, 1.0)
 
 
@@ -194,10 +195,10 @@ def augment_batched(x: torch.Tensor, g: torch.Generator, bank: tuple[torch.Tenso
     on = (torch.rand(b, generator=g) < 0.3).to(dev)
     radius = _u(g, 0.85, 1.35, b).to(dev).view(b, 1, 1)
     soft = _u(g, 0.02, 0.12, b).to(dev).view(b, 1, 1)
-    yy, xx = torch.meshgrid(torch.linspace(-1, 1, h, device=dev), torch.linspace(-1, 1, w, device=dev), indexing="ij")
-    mask = torch.sigmoid((radius - torch.sqrt(xx**2 + yy**2)) / soft)
+    mask = torch.sigmoid((radius - _radial_distance(h, w, dev)) / soft)
     x = x * torch.where(on.view(b, 1, 1), mask, torch.ones_like(mask))[:, None]
     if float(torch.rand(1, generator=g)) < 0.3:
+        # Normals drawn on the CPU and copied would dominate a GPU step: a device generator seeded from g.
         dg = torch.Generator(device=dev).manual_seed(int(torch.randint(0, 2**62, (1,), generator=g)))
         x = x + torch.randn(x.shape, generator=dg, device=dev) * 0.01
     return x.clamp(0.0, 1.0)

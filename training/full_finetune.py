@@ -177,7 +177,7 @@ class Ensemble(nn.Module):
 
     def __init__(self, nets: list[nn.Module], logw: torch.Tensor) -> None:
         super().__init__()
-        self.nets = nn.ModuleList(copy.deepcopy(n).eval() for n in nets)
+        self.nets = nn.ModuleList(n.eval() for n in nets)
         self.register_buffer("logw", logw.clone())
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:

@@ -41,9 +41,9 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -60,7 +60,6 @@ sys.path.insert(0, HERE)
 import full_finetune as ff  # noqa: E402
 from augment import AUGMENTATIONS, augment  # noqa: E402
 from lesion_preprocess import (  # noqa: E402
-    CC_P,
     CLASSES,
     MALIGNANT,
     canonical,
@@ -345,17 +344,9 @@ def train_top(backbone, clean, aug, train_idx, y, sources, cal, weights, source_
 
 
 def fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
-    log_t = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(logits / log_t.exp(), y)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return float(log_t.exp())
+    """The temperature that minimises the NLL of softmax(logits / T), logits [N, 7]: the one-view
+    case of fit_temperature_views."""
+    return fit_temperature_views(logits[:, None], y)
 
 
 dihedral = ff.dihedral  # view k of the 8 dihedral views (k // 4: mirrored; k % 4: quarter turns)
@@ -608,6 +599,7 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
     """The card's training section for the full recipe."""
     from augment import BATCHED_NOTE
 
+    isic_weights = [m["isic_weight"] for m in members]
     return {
         "command": cmd + " --recipe full" + ("" if args.seed == 1 else f" --seed {args.seed}"),
         "seed": args.seed,
@@ -627,7 +619,7 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
         "checkpoint_rule": f"the epoch with the highest mean of per-source melanoma AUCs on the calibration split ({ff.VIEWS}-view average) + 0.25 x balanced accuracy",
         "class_weights": {c: rnd(w) for c, w in zip(CLASSES, weights.tolist())},
         "class_weight_correction": "log(weight) subtracted from the exported logits",
-        "source_weights": {"ham10000": 1.0, "isic2017": sorted({m["isic_weight"] for m in members})[0] if len({m["isic_weight"] for m in members}) == 1 else [m["isic_weight"] for m in members]},
+        "source_weights": {"ham10000": 1.0, "isic2017": isic_weights[0] if len(set(isic_weights)) == 1 else isic_weights},
         "split": "lesion-grouped (HAM10000 lesion_id; ISIC 2017 image id, near-duplicates grouped), 70/15/15 train/calibration/test, stratified by source and diagnosis",
         "augmentations": AUGMENTATIONS + [BATCHED_NOTE],
         "shortcuts": [
@@ -666,10 +658,26 @@ def fit_temperature_views(logits: torch.Tensor, y: torch.Tensor) -> float:
     return float(log_t.exp())
 
 
-def card_metrics(records, probs, raw, yn, test, thresholds, rng, split_text: str, views_text: str) -> tuple[dict, tuple]:
-    """The card's metric set on the test split: overall (1000 lesion-level bootstrap resamples),
-    by source, histopathology-confirmed, by sex / age band / body site (300 each), and the
-    calibration before and after the temperature. Returns (metrics, (ece_b, tab_b, ece_a, tab_a))."""
+class CardScores(NamedTuple):
+    targets: dict
+    thresholds: dict
+    metrics: dict
+    calib_ops: dict
+    ece: tuple  # (before, table before, after, table after)
+
+
+# The operating points' melanoma sensitivity targets on the calibration split.
+TARGETS = {"refer": 0.90, "monitor": 0.95}
+
+
+def score_card(records, probs, raw, yn, cal, test, rng, split_text: str, views_text: str) -> CardScores:
+    """Everything the card says about one set of probabilities: the operating points (on the
+    calibration split, the highest threshold whose melanoma sensitivity still reaches each
+    target) and the metric set on the test split: overall (1000 lesion-level bootstrap
+    resamples), by source, histopathology-confirmed, by sex / age band / body site (300 each),
+    and the calibration before and after the temperature."""
+    thresholds = thresholds_for(probs[cal][yn[cal] == 0, 0], TARGETS)
+    log(f"thresholds {thresholds}")
     groups = np.array([r.group for r in records])
 
     def subset(mask):
@@ -696,7 +704,8 @@ def card_metrics(records, probs, raw, yn, test, thresholds, rng, split_text: str
         log(f"  {k}: mel AUC {v['melanoma_auc']} ops {v['operating_points']}")
     log(f"  histo: mel AUC {metrics['histopathology_confirmed']['melanoma_auc']}")
     log(f"ECE {ece_b:.4f} -> {ece_a:.4f}")
-    return metrics, (ece_b, tab_b, ece_a, tab_a)
+    calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
+    return CardScores(TARGETS, thresholds, metrics, calib_ops, (ece_b, tab_b, ece_a, tab_a))
 
 
 def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, split, cal, test):
@@ -727,23 +736,19 @@ def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, spli
     probs = F.softmax(lv / temperature, 2).mean(1).numpy()
     raw = F.softmax(lv, 2).mean(1).numpy()
     one = F.softmax(lv[:, 0] / temperature, 1).numpy()
-    targets = {"refer": 0.90, "monitor": 0.95}
-    thresholds = thresholds_for(probs[cal][yn[cal] == 0, 0], targets)
-    log(f"thresholds {thresholds}")
     rng = np.random.default_rng(args.seed)
     groups = np.array([r.group for r in records])
-    metrics, (ece_b, tab_b, ece_a, tab_a) = card_metrics(
-        records, probs, raw, yn, test, thresholds, rng,
+    scores = score_card(
+        records, probs, raw, yn, cal, test, rng,
         "test (15 % of lesions, never used for training, epoch or member choice, temperature or thresholds)",
         f"{views} dihedral views averaged, as the analyzer runs the model; logits of the exported float32 network on the CPU",
     )
-    overall = metrics["overall"]
-    calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
+    metrics = scores.metrics
     histo = np.array([r.dx_type == "histo" for r in records])
 
     def both(mask):
         idx = test[mask[test]]
-        short = lambda p: {k: v for k, v in metric_set(p[idx], yn[idx], groups[idx], thresholds, rng, 300).items() if k in ("n_images", "n_melanoma", "melanoma_auc", "malignant_auc", "balanced_accuracy", "operating_points")}  # noqa: E731
+        short = lambda p: {k: v for k, v in metric_set(p[idx], yn[idx], groups[idx], scores.thresholds, rng, 300).items() if k in ("n_images", "n_melanoma", "melanoma_auc", "malignant_auc", "balanced_accuracy", "operating_points")}  # noqa: E731
         return {"one_view": short(one), f"{views}_views": short(probs)}
 
     metrics["tta"] = {
@@ -764,8 +769,7 @@ def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, spli
     log(f"  one view: mel AUC {metrics['tta']['overall']['one_view']['melanoma_auc']}")
     check_idx = test[:8]
     t_train = float(sum(m["seconds"] for m in members))
-    return (model, fast, temperature, probs, thresholds, targets, overall, calib_ops, metrics, tab_b, tab_a, ece_b, ece_a,
-            check_idx, lv[check_idx, 0], members, t0, t_train)
+    return model, fast, temperature, probs, scores, check_idx, lv[check_idx, 0], members, t0, t_train
 
 
 # ----------------------------------------------------------------------------- main
@@ -840,10 +844,9 @@ def main() -> None:
         if args.train_only:
             return
     if args.recipe == "full":
-        (model, fast, temperature, probs, thresholds, targets, overall, calib_ops, metrics, tab_b, tab_a, ece_b, ece_a,
-         check_idx, check_logits, members, t0, t_train) = full_evaluation(args, records, runs, backbone, weights, y, yn, sources, split, cal, test)
-        rng = np.random.default_rng(args.seed)
-        groups = np.array([r.group for r in records])
+        model, fast, temperature, probs, scores, check_idx, check_logits, members, t0, t_train = full_evaluation(
+            args, records, runs, backbone, weights, y, yn, sources, split, cal, test
+        )
         epoch, history, t_cache, cache_loaded = None, None, 0.0, False
     else:
         stem_fast = optimised(backbone.features[:STEM_END])
@@ -887,21 +890,13 @@ def main() -> None:
         probs = F.softmax(logits_all / temperature, 1).numpy()
         raw = F.softmax(logits_all, 1).numpy()
 
-        # Operating points on the calibration split: the highest threshold whose melanoma
-        # sensitivity still reaches the target.
-        targets = {"refer": 0.90, "monitor": 0.95}
-        thresholds = thresholds_for(probs[cal][yn[cal] == 0, 0], targets)
-        log(f"thresholds {thresholds}")
-
         rng = np.random.default_rng(args.seed)
         groups = np.array([r.group for r in records])
-        metrics, (ece_b, tab_b, ece_a, tab_a) = card_metrics(
-            records, probs, raw, yn, test, thresholds, rng,
+        scores = score_card(
+            records, probs, raw, yn, cal, test, rng,
             "test (15 % of lesions, never used for training, epoch choice, temperature or thresholds)",
             "one (the plain image), logits from the float16 stem cache (see float16_cache_check); metrics.tta compares the dihedral views",
         )
-        overall = metrics["overall"]
-        calib_ops = metric_set(probs[cal], yn[cal], groups[cal], thresholds, rng, 1)["operating_points"]
         histo = np.array([r.dx_type == "histo" for r in records])
 
         # Test-time augmentation as the analyzer does it: each view calibrated with the card's
@@ -918,7 +913,7 @@ def main() -> None:
         log(f"float32 network vs float16-cache logits on {len(tta_idx)} test images: max |diff| {parity:.2e}")
         assert parity < 0.05, "the float16 stem cache drifted from the exported network"
         check_idx, check_logits = tta_idx[:8], lv[:8, 0]
-        metrics["float16_cache_check"] = {"images": int(len(tta_idx)), "max_abs_logit_difference": float(f"{parity:.3g}")}
+        scores.metrics["float16_cache_check"] = {"images": int(len(tta_idx)), "max_abs_logit_difference": float(f"{parity:.3g}")}
         if args.tta_views > 1:
             in_sub = np.zeros(len(records), bool)
             in_sub[tta_idx] = True
@@ -931,11 +926,11 @@ def main() -> None:
             def both(mask):
                 idx = tta_idx[mask[tta_idx]]
                 return {
-                    name: short(metric_set(p[idx], yn[idx], groups[idx], thresholds, rng, 300))
+                    name: short(metric_set(p[idx], yn[idx], groups[idx], scores.thresholds, rng, 300))
                     for name, p in (("one_view", p_one), (f"{args.tta_views}_views", p_tta))
                 }
 
-            metrics["tta"] = {
+            scores.metrics["tta"] = {
                 "views": f"{args.tta_views} dihedral views (4 quarter turns x mirror), probabilities calibrated per view with the card's temperature, then averaged",
                 "subset": f"test split: all {int((yn[test] == 0).sum())} melanomas + a seeded {len(tta_idx) - int((yn[test] == 0).sum())} of the {len(others)} other images",
                 "thresholds": "the card's (fitted on one view)",
@@ -943,11 +938,15 @@ def main() -> None:
                 "by_source": {k: both(in_sub & (sources == k)) for k in sorted(set(sources[tta_idx]))},
                 "histopathology_confirmed": both(in_sub & histo),
             }
-            t = metrics["tta"]
+            t = scores.metrics["tta"]
             for part in ("overall", "histopathology_confirmed"):
                 log(f"TTA {part}: " + ", ".join(f"{n}: mel AUC {v['melanoma_auc']['value'] if v['melanoma_auc'] else None}" for n, v in t[part].items()))
             for k, v in t["by_source"].items():
                 log(f"TTA {k}: " + ", ".join(f"{n}: mel AUC {w['melanoma_auc']['value'] if w['melanoma_auc'] else None} ops {w['operating_points']}" for n, w in v.items()))
+
+    targets, thresholds, metrics, calib_ops, (ece_b, tab_b, ece_a, tab_a) = scores
+    overall = metrics["overall"]
+    groups = np.array([r.group for r in records])
 
     # The sticker check: scored on images the model never saw, beside sticker-free ISIC nevi.
     sticker_check = None
