@@ -595,6 +595,23 @@ def choose_members(runs: list[dict], yc: np.ndarray, sc: np.ndarray, logw: torch
     return [best], table
 
 
+# What the card's training section says the same way for both recipes.
+SPLIT_TEXT = "lesion-grouped (HAM10000 lesion_id; ISIC 2017 image id, near-duplicates grouped), 70/15/15 train/calibration/test, stratified by source and diagnosis"
+SHORTCUTS = [
+    "ISIC 2017: 137 SONIC nevi with coloured stickers (ISIC_0001500-ISIC_0009859, dx nv) excluded from every split; scored separately (metrics.sticker_check)",
+    "HAM10000 follow-up nevi with a round dark vignette: vignette augmentation applied to all classes",
+    "rulers and ink marks: not handled beyond augmentation; see limitations",
+]
+PRETRAINED_TEXT = "ImageNet MobileNetV2 (ONNX Model Zoo, Apache-2.0), converted to float32"
+
+
+def class_weighting(weights: torch.Tensor) -> dict:
+    return {
+        "class_weights": {c: rnd(w) for c, w in zip(CLASSES, weights.tolist())},
+        "class_weight_correction": "log(weight) subtracted from the exported logits",
+    }
+
+
 def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd: str, data_sources: list, t_eval: float) -> dict:
     """The card's training section for the full recipe."""
     from augment import BATCHED_NOTE
@@ -617,18 +634,13 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
         "members": [m["seed"] for m in members],
         "member_rule": f"the run with the best calibration score; the best pair (logits averaged) only if it beats that by >= {args.ensemble_margin} (two networks double the latency)",
         "checkpoint_rule": f"the epoch with the highest mean of per-source melanoma AUCs on the calibration split ({ff.VIEWS}-view average) + 0.25 x balanced accuracy",
-        "class_weights": {c: rnd(w) for c, w in zip(CLASSES, weights.tolist())},
-        "class_weight_correction": "log(weight) subtracted from the exported logits",
+        **class_weighting(weights),
         "source_weights": {"ham10000": 1.0, "isic2017": isic_weights[0] if len(set(isic_weights)) == 1 else isic_weights},
-        "split": "lesion-grouped (HAM10000 lesion_id; ISIC 2017 image id, near-duplicates grouped), 70/15/15 train/calibration/test, stratified by source and diagnosis",
+        "split": SPLIT_TEXT,
         "augmentations": AUGMENTATIONS + [BATCHED_NOTE],
-        "shortcuts": [
-            "ISIC 2017: 137 SONIC nevi with coloured stickers (ISIC_0001500-ISIC_0009859, dx nv) excluded from every split; scored separately (metrics.sticker_check)",
-            "HAM10000 follow-up nevi with a round dark vignette: vignette augmentation applied to all classes",
-            "rulers and ink marks: not handled beyond augmentation; see limitations",
-        ],
+        "shortcuts": SHORTCUTS,
         "data": data_sources,
-        "pretrained": "ImageNet MobileNetV2 (ONNX Model Zoo, Apache-2.0), converted to float32",
+        "pretrained": PRETRAINED_TEXT,
         "made_by": (
             "runs trained on the GPU machine with --train-only, then chosen, evaluated and exported here with --load-runs (training/README.md)"
             if args.load_runs
@@ -1085,18 +1097,13 @@ def main() -> None:
             "chosen_epoch": epoch,
             "checkpoint_rule": "the epoch with the highest mean of per-source melanoma AUCs on the calibration split + 0.25 x balanced accuracy",
             "history": history,
-            "class_weights": {c: rnd(w) for c, w in zip(CLASSES, weights.tolist())},
-            "class_weight_correction": "log(weight) subtracted from the exported logits",
+            **class_weighting(weights),
             "source_weights": {"ham10000": 1.0, "isic2017": args.isic_weight},
-            "split": "lesion-grouped (HAM10000 lesion_id; ISIC 2017 image id, near-duplicates grouped), 70/15/15 train/calibration/test, stratified by source and diagnosis",
+            "split": SPLIT_TEXT,
             "augmentations": AUGMENTATIONS,
-            "shortcuts": [
-                "ISIC 2017: 137 SONIC nevi with coloured stickers (ISIC_0001500-ISIC_0009859, dx nv) excluded from every split; scored separately (metrics.sticker_check)",
-                "HAM10000 follow-up nevi with a round dark vignette: vignette augmentation applied to all classes",
-                "rulers and ink marks: not handled beyond augmentation; see limitations",
-            ],
+            "shortcuts": SHORTCUTS,
             "data": data_sources,
-            "pretrained": "ImageNet MobileNetV2 (ONNX Model Zoo, Apache-2.0), converted to float32",
+            "pretrained": PRETRAINED_TEXT,
             "stem_cache_seconds": round(t_cache, 1),
             "fine_tune_seconds": round(t_train, 1),
             "evaluation_seconds": round(t_eval, 1),
