@@ -80,7 +80,7 @@ def tta_logits(net: nn.Module, canon: torch.Tensor, device: torch.device, batch:
 
 
 def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sources_cal, weights, seed, epochs, lr, device,
-               score_fn, log, batch=64, time_budget=0.0, on_best=None):
+               score_fn, log, batch=64, time_budget=0.0, on_best=None, swa_from=0.0, on_swa=None):
     """Fine-tune the whole network. Each epoch visits every training image once in a fresh
     augmented view; inverse-frequency class weights times a per-source sample weight in the
     loss; AdamW (head at 3x the backbone's learning rate), one epoch of linear warm-up, then
@@ -88,6 +88,14 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
     8-view probabilities. ``time_budget`` (seconds, 0 = none) shortens the schedule after the
     second epoch if the requested epochs would not fit. ``on_best`` is called with each new best
     (state, epoch, calibration logits, history, planned epochs), so a run cut short keeps it.
+
+    ``swa_from`` (a share of the planned epochs, 0 = off): the weights at the end of every epoch
+    after that share are also averaged (stochastic weight averaging, Izmailov et al., UAI 2018:
+    the mean of late weights sits in a flatter region and tends to generalise better than any
+    one epoch); after training its BatchNorm statistics are recomputed on augmented training
+    batches and ``on_swa`` gets (state, calibration logits, [first, last] epoch averaged,
+    score). The average is scored on the same calibration split but is not a maximum over
+    epochs, so it competes with the best epoch without that epoch's selection bonus.
 
     Returns (state_dict of the chosen epoch, its 1-based number, its calibration logits
     [N, 8, 7], history, the number of epochs trained)."""
@@ -118,6 +126,7 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
     amp = device.type == "cuda"
     logw = torch.log(weights)
     best = (-1.0, None, -1, None)
+    swa_sum, swa_epochs = None, []
     history = []
     t_start = time.time()
     ep = 0
@@ -160,15 +169,53 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
             best = (score, {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}, ep, lc)
             if on_best:
                 on_best(best[1], ep + 1, lc, history, plan["epochs"])
-        # The second epoch's time (the first includes cuDNN's autotuning) sizes the schedule.
+        if swa_from > 0 and ep + 1 > swa_from * plan["epochs"]:
+            with torch.no_grad():
+                cur = {k: v.detach().float() for k, v in net.state_dict().items() if v.is_floating_point()}
+                swa_sum = cur if swa_sum is None else {k: swa_sum[k] + v for k, v in cur.items()}
+            swa_epochs.append(ep + 1)
+        # The second epoch's time (the first includes cuDNN's autotuning) sizes the schedule;
+        # the weight average's BatchNorm pass and scoring cost about one more epoch.
         if ep == 1 and time_budget > 0:
-            fits = max(3, int((time_budget - (time.time() - t_start)) // took) + 2)
+            reserve = took if swa_from > 0 else 0.0
+            fits = max(3, int((time_budget - reserve - (time.time() - t_start)) // took) + 2)
             if fits < plan["epochs"]:
                 log(f"seed {seed}: {plan['epochs']} epochs would not fit {time_budget:.0f} s at {took:.0f} s each; training {fits}")
                 plan["epochs"] = fits
         ep += 1
     log(f"seed {seed}: chose epoch {best[2] + 1} (calibration score {best[0]:.4f})")
+    if swa_sum is not None and on_swa:
+        with torch.no_grad():
+            avg = {k: v / len(swa_epochs) for k, v in swa_sum.items()}
+            net.load_state_dict({**net.state_dict(), **{k: v.to(net.state_dict()[k].dtype) for k, v in avg.items()}})
+        recompute_batchnorm(net, canon_train, g, bank, batch, device)
+        lc = tta_logits(net, canon_cal, device)
+        score = score_fn(F.softmax(lc - logw, 2).mean(1).numpy(), y_cal, sources_cal)[0]
+        log(f"seed {seed}: weight average of epochs {swa_epochs[0]}-{swa_epochs[-1]}: calibration score {score:.4f}")
+        on_swa({k: v.detach().cpu().clone() for k, v in net.state_dict().items()}, lc, [swa_epochs[0], swa_epochs[-1]], score)
     return best[1], best[2] + 1, best[3], history, plan["epochs"]
+
+
+def recompute_batchnorm(net: nn.Module, canon_train: torch.Tensor, g: torch.Generator, bank: torch.Tensor, batch: int,
+                        device: torch.device) -> None:
+    """BatchNorm running statistics of averaged weights, from one pass over the training images
+    in augmented views (the statistics of the averaged epochs belong to other weights)."""
+    bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative mean over the pass
+    net.train()
+    amp = device.type == "cuda"
+    perm = torch.randperm(len(canon_train), generator=g)
+    with torch.no_grad():
+        for s in range(0, len(perm) - batch + 1, batch):
+            b = perm[s : s + batch]
+            x = augment_batched(canon_train[b.to(canon_train.device)].to(device).float() / 255.0, g, bank)  # float32, as in training
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                net(model_input(x).contiguous(memory_format=torch.channels_last))
+    for m in bns:
+        m.momentum = 0.1
+    net.eval()
 
 
 class Ensemble(nn.Module):

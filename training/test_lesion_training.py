@@ -14,6 +14,7 @@ import unittest
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -260,6 +261,31 @@ class FullRecipeTest(unittest.TestCase):
         net = ff.net_from_state(backbone, state)
         self.assertEqual(net.classifier[1].out_features, len(CLASSES))
 
+    def test_weight_average_of_late_epochs_is_scored_with_fresh_batchnorm_statistics(self) -> None:
+        backbone = torchvision.models.mobilenet_v2()
+        g = torch.Generator().manual_seed(0)
+        canon = (torch.rand(24, 3, 64, 64, generator=g) * 255).to(torch.uint8)
+        y = torch.arange(24) % len(CLASSES)
+        states, swa = [], []
+
+        def keep(state, *rest):
+            states.append(state)
+
+        ff.train_full(
+            backbone, canon[:16], y[:16], torch.ones(16), canon[16:], y[16:].numpy(), np.array(["ham10000"] * 8),
+            torch.ones(len(CLASSES)), seed=1, epochs=3, lr=1e-3, device=torch.device("cpu"),
+            score_fn=lambda p, yy, ss: (float(p[:, 0].mean()), [], 0.0), log=lambda m: None,  # rises or falls: every epoch may be a best
+            batch=8, on_best=keep, swa_from=0.3, on_swa=lambda *a: swa.append(a),
+        )
+        self.assertEqual(len(swa), 1)
+        state, calib_logits, epochs, score = swa[0]
+        self.assertEqual(epochs, [1, 3])  # epochs after 30 % of 3: all of them
+        self.assertEqual(tuple(calib_logits.shape), (8, 8, len(CLASSES)))
+        self.assertAlmostEqual(score, float(F.softmax(calib_logits, 2).mean(1)[:, 0].mean()), places=5)
+        key = "features.1.conv.0.1.running_mean"  # a BatchNorm of the averaged network: recomputed, not averaged
+        self.assertFalse(any(torch.allclose(state[key], s[key]) for s in states))
+        ff.net_from_state(backbone, state)  # loads as a plain network
+
 
 class FullRecipeEndToEndTest(unittest.TestCase):
     """The path 3.0.0 was made by, on a tiny synthetic data set: --train-only on one machine,
@@ -304,10 +330,11 @@ class FullRecipeEndToEndTest(unittest.TestCase):
     def test_train_only_then_load_runs_writes_a_model_and_its_card(self) -> None:
         runs = os.path.join(self.tmp, "runs")
         out = os.path.join(self.tmp, "out")
-        self._main("--recipe", "full", "--runs", "2", "--full-epochs", "1", "--train-only", runs, "--device", "cpu")
-        self.assertEqual(sorted(os.listdir(runs)), ["run-1.pt", "run-2.pt"])
+        self._main("--recipe", "full", "--runs", "2", "--full-epochs", "2", "--swa-from", "0.5", "--train-only", runs, "--device", "cpu")
+        files = sorted(os.listdir(runs))
+        self.assertEqual(files, ["run-1.pt", "run-2.pt", "swa-1.pt", "swa-2.pt"])
         self.assertFalse(os.path.exists(out))
-        self._main("--recipe", "full", "--load-runs", os.path.join(runs, "run-1.pt"), "--load-runs", os.path.join(runs, "run-2.pt"), "--out", out)
+        self._main("--recipe", "full", *[a for f in files for a in ("--load-runs", os.path.join(runs, f))], "--out", out)
         self.assertTrue(os.path.getsize(os.path.join(out, "model.onnx")) > 1_000_000)
         with open(os.path.join(out, "model-card.json")) as f:
             card = json.load(f)
@@ -316,8 +343,12 @@ class FullRecipeEndToEndTest(unittest.TestCase):
         self.assertGreaterEqual(card["operating_points"][0]["melanoma_threshold"], card["operating_points"][1]["melanoma_threshold"])
         self.assertIn("8 dihedral views averaged", card["metrics"]["views"])
         self.assertIn("one_view", card["metrics"]["tta"]["overall"])
-        self.assertEqual(set(card["metrics"]["member_choice"]["singles"]), {"1", "2"})
-        self.assertIn(card["training"]["members"], ([1], [2], [1, 2]))
+        self.assertEqual(set(card["metrics"]["member_choice"]["singles"]), {"1", "2", "1-swa", "2-swa"})
+        self.assertEqual(len(card["metrics"]["member_choice"]["pairs"]), 6)
+        self.assertIn(len(card["training"]["members"]), (1, 2))
+        self.assertTrue(set(card["training"]["members"]) <= {"1", "2", "1-swa", "2-swa"})
+        swa = torch.load(os.path.join(runs, "swa-1.pt"), weights_only=False)
+        self.assertEqual((swa["variant"], swa["epoch"], swa["epochs_run"]), ("swa", "mean of 2-2", 2))
         self.assertIn("--load-runs", card["training"]["made_by"])
         self.assertEqual({r["isic_weight"] for r in card["training"]["runs"]}, {2.0})  # each run's own settings
         self.assertEqual(card["training"]["source_weights"], {"ham10000": 1.0, "isic2017": 2.0})

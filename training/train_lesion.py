@@ -536,7 +536,7 @@ def full_runs(args, records, train_idx, cal, y, sources, backbone, weights) -> l
         for f, r in zip(args.load_runs, runs):
             if r["calib_ids"] != cal_ids:
                 raise SystemExit(f"{f}: trained on another split (its calibration images differ); use the same --data and --split-seed")
-            log(f"loaded {f}: seed {r['seed']}, epoch {r['epoch']} of {r['epochs_run']}, {r['seconds']:.0f} s on {r['hardware']}")
+            log(f"loaded {f}: run {run_label(r)}, epoch {r['epoch']} of {r['epochs_run']}, {r['seconds']:.0f} s on {r['hardware']}")
         return runs
     t0 = time.time()
     workers = args.workers or ff.default_workers()
@@ -559,20 +559,34 @@ def full_runs(args, records, train_idx, cal, y, sources, backbone, weights) -> l
                 "lr": args.full_lr, "isic_weight": args.isic_weight,
             }
 
-        def save(run: dict) -> None:
+        def save(run: dict, kind: str = "run") -> None:
             if args.train_only:  # after every new best, so a run cut short still leaves its best
                 os.makedirs(args.train_only, exist_ok=True)
-                torch.save(run, os.path.join(args.train_only, f"run-{seed}.pt"))
+                torch.save(run, os.path.join(args.train_only, f"{kind}-{seed}.pt"))
+
+        swa_runs = []
+
+        def keep_swa(state, calib_logits, epochs, score) -> None:
+            run = {**as_run(state, f"mean of {epochs[0]}-{epochs[-1]}", calib_logits, [], None), "variant": "swa"}
+            swa_runs.append(run)
 
         state, epoch, calib_logits, history, epochs_run = ff.train_full(
             backbone, canon_train, y[train_idx], sample_w, canon_cal, y[cal].numpy(), sources[cal], weights, seed,
             args.full_epochs, args.full_lr, device, multi_source_score, log, time_budget=args.time_budget,
-            on_best=lambda *a: save(as_run(*a)),
+            on_best=lambda *a: save(as_run(*a)), swa_from=args.swa_from, on_swa=keep_swa,
         )
         run = as_run(state, epoch, calib_logits, history, epochs_run)
-        runs.append(run)
+        for s in swa_runs:  # the average's file names the epochs trained, known only now
+            s["epochs_run"], s["history"] = epochs_run, run["history"]
+            save(s, "swa")
+        runs += [run] + swa_runs
         save(run)
     return runs
+
+
+def run_label(run: dict) -> str:
+    """How a run is named in logs and on the card: its seed, and 'swa' for a weight average."""
+    return f"{run['seed']}-swa" if run.get("variant") == "swa" else str(run["seed"])
 
 
 def choose_members(runs: list[dict], yc: np.ndarray, sc: np.ndarray, logw: torch.Tensor, margin: float) -> tuple[list[int], dict]:
@@ -585,8 +599,8 @@ def choose_members(runs: list[dict], yc: np.ndarray, sc: np.ndarray, logw: torch
     singles = {i: score([i]) for i in range(len(runs))}
     best = max(singles, key=singles.get)
     pairs = {(i, j): score([i, j]) for i in range(len(runs)) for j in range(i + 1, len(runs))}
-    table = {"singles": {str(runs[i]["seed"]): rnd(v) for i, v in singles.items()},
-             "pairs": {f"{runs[i]['seed']}+{runs[j]['seed']}": rnd(v) for (i, j), v in pairs.items()},
+    table = {"singles": {run_label(runs[i]): rnd(v) for i, v in singles.items()},
+             "pairs": {f"{run_label(runs[i])}+{run_label(runs[j])}": rnd(v) for (i, j), v in pairs.items()},
              "margin": margin}
     if pairs:
         pair = max(pairs, key=pairs.get)
@@ -627,11 +641,11 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
             f"with the {ff.VIEWS}-view average; {args.runs} runs with seeds {args.seed}..{args.seed + args.runs - 1}"
         ),
         "runs": [
-            {"seed": m["seed"], "chosen_epoch": m["epoch"], "epochs": m["epochs_run"], "lr": m["lr"], "isic_weight": m["isic_weight"],
+            {"run": run_label(m), "seed": m["seed"], "chosen_epoch": m["epoch"], "epochs": m["epochs_run"], "lr": m["lr"], "isic_weight": m["isic_weight"],
              "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"]}
             for m in members
         ],
-        "members": [m["seed"] for m in members],
+        "members": [run_label(m) for m in members],
         "member_rule": f"the run with the best calibration score; the best pair (logits averaged) only if it beats that by >= {args.ensemble_margin} (two networks double the latency)",
         "checkpoint_rule": f"the epoch with the highest mean of per-source melanoma AUCs on the calibration split ({ff.VIEWS}-view average) + 0.25 x balanced accuracy",
         **class_weighting(weights),
@@ -729,7 +743,7 @@ def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, spli
     logw = torch.log(weights)
     chosen, choice = choose_members(runs, yn[cal], sources[cal], logw, args.ensemble_margin)
     members = [runs[i] for i in chosen]
-    log(f"member choice on the calibration split: {choice} -> seeds {[m['seed'] for m in members]}")
+    log(f"member choice on the calibration split: {choice} -> {[run_label(m) for m in members]}")
     model = ff.Ensemble([ff.net_from_state(backbone, m["state"]) for m in members], logw).eval()
     fast = optimised(model)
     t0 = time.time()
@@ -812,6 +826,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="full recipe: networks trained with seeds --seed, --seed+1, ...; the best one, or the best two averaged, is shipped")
     ap.add_argument("--ensemble-margin", type=float, default=0.005, help="full recipe: ship two networks only if their calibration score beats the best single one by this much (latency doubles)")
     ap.add_argument("--full-epochs", type=int, default=30)
+    ap.add_argument("--swa-from", type=float, default=0.0, help="full recipe: also average the weights of every epoch after this share of the schedule (0 = off; e.g. 0.6); the average competes as one more run")
     ap.add_argument("--full-lr", type=float, default=4e-4, help="full recipe: AdamW learning rate of the backbone (head: 3x)")
     ap.add_argument("--time-budget", type=float, default=0.0, help="full recipe: seconds per run; the schedule shortens after the first epoch if --full-epochs would not fit (0 = no limit)")
     ap.add_argument("--workers", type=int, default=0, help="processes that decode the images (0 = CPUs - 1, at most 8)")
