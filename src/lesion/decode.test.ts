@@ -182,12 +182,39 @@ describe('decodeForAnalysis: colour', () => {
     expect(px(img)).toEqual([200, 100, 50]);
   });
 
-  it('flattens alpha onto black with a note', async () => {
-    const rgba = await solid(300, 300, 4, { r: 200, g: 100, b: 50, alpha: 0.5 }).png().toBuffer();
+  it('drops a fully opaque alpha channel, as PNG exports often carry one, leaving the pixels as they are', async () => {
+    const rgba = await solid(300, 300, 4, { r: 200, g: 100, b: 50, alpha: 1 }).png().toBuffer();
+    expect((await sharp(rgba).metadata()).hasAlpha).toBe(true);
     const img = decoded(await decodeForAnalysis(rgba));
-    expect(img.notes).toEqual(['alpha channel flattened onto black']);
-    const [r, g, b] = px(img);
-    expect([Math.abs(r! - 100), Math.abs(g! - 50), Math.abs(b! - 25)].every((d) => d <= 1)).toBe(true);
+    expect(img.notes).toEqual(['alpha channel fully opaque, dropped']);
+    expect(px(img)).toEqual([200, 100, 50]);
     expect(img.data.length).toBe(300 * 300 * 3);
+  });
+
+  it('refuses a cut-out: a see-through background means part of the photograph is missing', async () => {
+    // The lesion photograph pasted on a transparent canvas twice its size.
+    const cutOut = await sharp({ create: { width: 600, height: 600, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .composite([{ input: good, left: 150, top: 150 }])
+      .png()
+      .toBuffer();
+    const r = rejected(await decodeForAnalysis(cutOut));
+    expect(r.reason).toBe('transparent');
+    expect(r.message).toMatch(/^\d+ % of the image is transparent.*original photograph/);
+    // Half-transparent everywhere is refused too: every pixel is partly missing.
+    const veiled = await solid(300, 300, 4, { r: 200, g: 100, b: 50, alpha: 0.5 }).png().toBuffer();
+    expect(rejected(await decodeForAnalysis(veiled)).message).toMatch(/^100 % of the image is transparent/);
+  });
+
+  it('flattens a few see-through pixels (rounded corners) onto black, with a note giving their share', async () => {
+    const side = 300;
+    const corner = await solid(24, 24, 4, { r: 0, g: 0, b: 0, alpha: 1 }).png().toBuffer(); // 'dest-out' clears where it is opaque
+    const rounded = await solid(side, side, 4, { r: 200, g: 100, b: 50, alpha: 1 })
+      .composite([{ input: corner, left: 0, top: 0, blend: 'dest-out' }])
+      .png()
+      .toBuffer();
+    const img = decoded(await decodeForAnalysis(rounded));
+    expect(img.notes).toEqual(['alpha channel flattened onto black (0.6 % transparent)']); // 576 of 90,000 pixels
+    expect(px(img)).toEqual([0, 0, 0]); // the see-through corner
+    expect(px(img, side * side - 1)).toEqual([200, 100, 50]); // an opaque pixel untouched
   });
 });

@@ -13,8 +13,11 @@
  *   channels are equal is caught by quality.ts's colourfulness check, also as 'grayscale';
  * - CMYK -> converted to sRGB through libvips' CMYK profile, noted;
  * - 16 bits per channel -> scaled to 8 bits (the model was trained on 8-bit JPEGs), noted;
- * - alpha -> flattened onto black (transparent areas then look like a dermoscope's dark
- *   vignette rather than inventing skin), noted;
+ * - alpha: fully opaque (a PNG export often carries an unused alpha channel) -> dropped,
+ *   noted; more than TRANSPARENT_MAX_SHARE of the picture see-through (a cut-out or an
+ *   edited image: part of the photograph is missing) -> rejected 'transparent'; a few
+ *   see-through pixels (an anti-aliased corner) -> flattened onto black, where they look like
+ *   a dermoscope's dark vignette rather than invented skin, noted;
  * - larger than `maxSide` on its longer side -> downscaled for analysis (shrink-on-load for
  *   JPEG keeps memory bounded), noted; originalWidth/originalHeight keep the true size so
  *   diameters in pixels can be given in the original's pixels.
@@ -35,7 +38,7 @@ export interface DecodedImage extends RgbImage {
   originalHeight: number;
 }
 
-export type DecodeRejection = 'unreadable' | 'too-large' | 'too-small' | 'grayscale';
+export type DecodeRejection = 'unreadable' | 'too-large' | 'too-small' | 'grayscale' | 'transparent';
 export type DecodeOutcome = { ok: true; image: DecodedImage } | { ok: false; reason: DecodeRejection; message: string };
 
 export interface DecodeLimits {
@@ -53,6 +56,16 @@ export interface DecodeLimits {
  */
 export const DEFAULT_MAX_SIDE = 2048;
 
+/**
+ * Most of the picture that may be see-through (alpha below ALPHA_OPAQUE) before the image is
+ * refused: 1 %, a thin anti-aliased edge or rounded corners, never a cut-out lesion.
+ */
+export const TRANSPARENT_MAX_SHARE = 0.01;
+/** Alpha at or above which a pixel counts as opaque (about 98 %). */
+const ALPHA_OPAQUE = 250;
+/** Longer side of the copy the alpha channel is measured on: enough for a 1 % share, bounded memory. */
+const ALPHA_SIDE = 512;
+
 /** Raster formats a camera or dermatoscope writes; anything else sharp can open is refused. */
 const PHOTO_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'gif']);
 
@@ -65,6 +78,27 @@ function reject(reason: DecodeRejection, message: string): DecodeOutcome {
 
 function errorText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}
+
+/** Share of pixels that are not opaque, measured on a copy at most ALPHA_SIDE pixels long; null when undecodable. */
+async function transparentShare(bytes: Uint8Array, maxPixels: number): Promise<number | null> {
+  try {
+    const { data } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+      .resize({ width: ALPHA_SIDE, height: ALPHA_SIDE, fit: 'inside', withoutEnlargement: true, kernel: 'nearest' })
+      .extractChannel('alpha')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    let see = 0;
+    for (const a of data) if (a < ALPHA_OPAQUE) see++;
+    return data.length ? see / data.length : 0;
+  } catch {
+    return null;
+  }
+}
+
+function formatShare(share: number): string {
+  const pct = share * 100;
+  return `${pct < 1 ? pct.toFixed(1) : Math.round(pct)} %`;
 }
 
 /**
@@ -122,7 +156,17 @@ export async function decodeForAnalysis(bytes: Uint8Array, limits: DecodeLimits 
     notes.push(`${meta.depth === 'ushort' || meta.depth === 'short' ? '16' : 'high'}-bit reduced to 8-bit`);
   }
   if (meta.hasAlpha) {
-    notes.push('alpha channel flattened onto black');
+    const share = await transparentShare(bytes, maxPixels);
+    if (share === null) {
+      return reject('unreadable', 'The image is corrupt or truncated: its transparency cannot be read.');
+    }
+    if (share > TRANSPARENT_MAX_SHARE) {
+      return reject(
+        'transparent',
+        `${formatShare(share)} of the image is transparent, so part of the photograph is missing (a cut-out or an edited image). Upload the original photograph.`,
+      );
+    }
+    notes.push(share > 0 ? `alpha channel flattened onto black (${formatShare(share)} transparent)` : 'alpha channel fully opaque, dropped');
   }
   const scale = Math.min(1, maxSide / Math.max(width, height));
   if (scale < 1) {

@@ -13,6 +13,7 @@ export const REJECTION_REASONS = [
   'too-large', // beyond the pixel limit (decompression bomb)
   'too-small', // shorter side below the minimum
   'grayscale', // no colour information: dermoscopy needs colour
+  'transparent', // see-through areas: a cut-out or edited image, part of the photograph missing
   'blurred', // out of focus or motion-blurred
   'over-exposed',
   'under-exposed',

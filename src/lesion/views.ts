@@ -28,6 +28,7 @@ const VIEW_REJECTION_REASONS = [
   'too-large',
   'too-small',
   'grayscale',
+  'transparent',
   'blurred',
   'over-exposed',
   'under-exposed',

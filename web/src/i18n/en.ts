@@ -639,6 +639,7 @@ export const en = {
       'too-large': 'The image is too large to process safely. Export it at a smaller size and upload it again.',
       'too-small': 'The image is too small for a reliable reading. Retake it closer, at the dermoscope’s full resolution.',
       grayscale: 'The image has no colour. Dermoscopy needs colour: retake it in colour.',
+      transparent: 'Part of the image is transparent: it was cut out or edited, so part of the photograph is missing. Upload the original photograph.',
       blurred: 'The image is out of focus or moved. Hold the dermoscope still, refocus and retake.',
       'over-exposed': 'The image is too bright. Lower the light or exposure and retake.',
       'under-exposed': 'The image is too dark. Add light or raise the exposure and retake.',

@@ -643,6 +643,7 @@ export const es: DeepStrings<Messages> = {
       'too-large': 'La imagen es demasiado grande para procesarla con seguridad. Expórtela a menor tamaño y súbala de nuevo.',
       'too-small': 'La imagen es demasiado pequeña para una lectura fiable. Repítala más cerca, con la resolución completa del dermatoscopio.',
       grayscale: 'La imagen no tiene color. La dermatoscopia necesita color: repítala en color.',
+      transparent: 'Parte de la imagen es transparente: se recortó o se editó, así que falta parte de la fotografía. Suba la fotografía original.',
       blurred: 'La imagen está desenfocada o movida. Sujete el dermatoscopio quieto, enfoque y repítala.',
       'over-exposed': 'La imagen está demasiado clara. Baje la luz o la exposición y repítala.',
       'under-exposed': 'La imagen está demasiado oscura. Añada luz o suba la exposición y repítala.',
