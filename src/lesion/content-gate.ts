@@ -1,6 +1,6 @@
 /**
  * The content gate: is this a dermoscopic image of skin at all, or a cat, a face, a
- * document? An ImageNet classifier (MobileNetV2, int8 ONNX, models/image-gate/) knows
+ * document? An ImageNet classifier (MobileNetV2, float32 ONNX, models/image-gate/) knows
  * none of the lesion classes, but dermoscopic images land on a small, stable set of its
  * 1000 classes; config.json holds that set, learned on a seeded sample of real dermoscopy
  * by scripts/measure-quality-gate.ts --fit, and the least probability mass an image must
