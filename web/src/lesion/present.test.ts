@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LESION_CLASSES, LESION_ACTIONS } from '../../../src/lesion/model-card.ts';
-import type { Uncertainty } from '../../../src/lesion/types.ts';
+import { REJECTION_REASONS, type Uncertainty } from '../../../src/lesion/types.ts';
 import { GATE_CHECK } from '../../../src/lesion/content-gate.ts';
 import { CHECK_REASONS } from '../../../src/lesion/quality.ts';
 import { en } from '../i18n/en.ts';
@@ -21,6 +21,7 @@ import {
   parseThresholdPercent,
   probabilityBars,
   rateWithCi,
+  retakeKey,
   seesAi,
   uncertaintyText,
 } from './present.ts';
@@ -166,6 +167,13 @@ describe('failed quality measurements in the user’s language', () => {
   it('keeps the server’s name for a measure it does not know', () => {
     const en_ = translator(en);
     expect(checkText({ name: 'new-measure', value: 3, limit: 5, kind: 'min' }, en_.tr, en_.has, 'en')).toBe('new measure 3 (needs at least 5)');
+  });
+
+  it('has English and Spanish guidance for every reason an image can be refused', () => {
+    for (const reason of REJECTION_REASONS) {
+      expect(translator(en).has(retakeKey(reason)), `en: ${reason}`).toBe(true);
+      expect(translator(es).has(retakeKey(reason)), `es: ${reason}`).toBe(true);
+    }
   });
 
   it('has an English and a Spanish name for every measure the server reports', () => {
