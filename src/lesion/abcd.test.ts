@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asymmetry, borderIrregularity, lesionColours, lesionFeatures, maxFeret } from './abcd.ts';
+import { decodeForAnalysis } from './decode.ts';
 import type { RgbImage } from './preprocess.ts';
 import { segmentLesion } from './segment.ts';
 
@@ -70,8 +73,9 @@ describe('ABCD on synthetic shapes with known answers', () => {
 
   it('counts the six dermoscopic colours: one, two and none', () => {
     const m = maskOf(W, H, inDisc(100, 100, 60));
-    const darkBrown: Rgb = [70, 30, 20];
-    const lightBrown: Rgb = [160, 105, 40];
+    // After the skin is corrected to neutral: dark brown L* 27, light brown L* 52 (hue 55-65 deg), blue-grey hue about 235 deg.
+    const darkBrown: Rgb = [95, 55, 40];
+    const lightBrown: Rgb = [175, 110, 80];
     const blueGrey: Rgb = [70, 140, 150];
     const one = paint(W, H, (x, y) => (m[y * W + x] ? darkBrown : null));
     expect(lesionColours(one, m)).toEqual(['dark brown']);
@@ -83,9 +87,24 @@ describe('ABCD on synthetic shapes with known answers', () => {
     expect(lesionColours(paint(W, H, () => null), m)).toEqual([]);
   });
 
+  it('calls vessel red red and reddish-brown pigment brown', () => {
+    const m = maskOf(W, H, inDisc(100, 100, 60));
+    const vessels = paint(W, H, (x, y) => (m[y * W + x] ? (x < 100 ? [190, 60, 70] : [150, 40, 80]) : null)); // red and purple-red
+    expect(lesionColours(vessels, m)).toEqual(['red']);
+    const reddishBrown = paint(W, H, (x, y) => (m[y * W + x] ? [160, 95, 70] : null)); // the nevus pigment the old rule called red
+    expect(lesionColours(reddishBrown, m)).toEqual(['light brown']);
+  });
+
+  it('on real dermoscopy: the HAM10000 nevus fixture is brown, not red', async () => {
+    const o = await decodeForAnalysis(fs.readFileSync(path.resolve(import.meta.dirname, '../../test/fixtures/lesion/ham-nv.jpg')));
+    if (!o.ok) throw new Error(o.message);
+    const seg = segmentLesion(o.image);
+    expect(lesionColours(seg.image, seg.mask)).toEqual(['light brown', 'dark brown']);
+  });
+
   it('ignores a colour on fewer than 5% of the lesion pixels', () => {
     const m = maskOf(W, H, inDisc(100, 100, 60));
-    const img = paint(W, H, (x, y) => (m[y * W + x] ? (inDisc(100, 100, 8)(x, y) ? [5, 5, 5] : [70, 30, 20]) : null));
+    const img = paint(W, H, (x, y) => (m[y * W + x] ? (inDisc(100, 100, 8)(x, y) ? [5, 5, 5] : [95, 55, 40]) : null));
     expect(lesionColours(img, m)).toEqual(['dark brown']);
   });
 });
