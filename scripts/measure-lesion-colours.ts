@@ -15,14 +15,11 @@ import path from 'node:path';
 import { DERMOSCOPIC_COLOURS, lesionColours } from '../src/lesion/abcd.ts';
 import { decodeForAnalysis } from '../src/lesion/decode.ts';
 import { segmentLesion } from '../src/lesion/segment.ts';
+import { flag } from './flag.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const DATA = path.resolve(arg('data', path.resolve(import.meta.dirname, '../../shared/data/dermoscopy/ham10000')));
-const SKIP = Number(arg('skip', '40'));
-const PER = Number(arg('per', '60'));
+const DATA = path.resolve(flag('data', path.resolve(import.meta.dirname, '../../shared/data/dermoscopy/ham10000')));
+const SKIP = Number(flag('skip', '40'));
+const PER = Number(flag('per', '60'));
 
 if (!fs.existsSync(path.join(DATA, 'labels.csv'))) {
   console.log(`no labels.csv in ${DATA}: nothing to measure`);

@@ -22,17 +22,14 @@ import sharp, { type Sharp } from 'sharp';
 import { decodeForAnalysis, type DecodedImage } from '../src/lesion/decode.ts';
 import { openContentGate, DEFAULT_GATE_DIR, type ContentGate } from '../src/lesion/content-gate.ts';
 import { assessQuality, measureQuality, type QualityMeasures } from '../src/lesion/quality.ts';
+import { flag } from './flag.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const DATA = path.resolve(arg('data', path.resolve(import.meta.dirname, '../../shared/data/dermoscopy')));
-const N = Number(arg('n', '1000'));
-const SEED = Number(arg('seed', '20261128'));
-const N_DEGRADED = Number(arg('degraded', '200'));
+const DATA = path.resolve(flag('data', path.resolve(import.meta.dirname, '../../shared/data/dermoscopy')));
+const N = Number(flag('n', '1000'));
+const SEED = Number(flag('seed', '20261128'));
+const N_DEGRADED = Number(flag('degraded', '200'));
 const FIT = process.argv.includes('--fit');
-const JSON_OUT = arg('json', '');
+const JSON_OUT = flag('json', '');
 const SOURCES = ['ham10000', 'isic2017-trainval'];
 
 /** mulberry32: a small seeded PRNG, so the samples are the same on every run. */
