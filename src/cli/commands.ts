@@ -63,6 +63,31 @@ export async function auditVerifyCommand(config: Config): Promise<void> {
   });
 }
 
+export interface FilesSweepOptions {
+  olderThanHours: string;
+  dryRun?: boolean;
+  limit: string;
+}
+
+/** Deletes uploads never attached to a record (src/platform/files/sweep.ts): one JSON line per file, a summary on stderr. */
+export async function filesSweepCommand(config: Config, opts: FilesSweepOptions): Promise<void> {
+  const graceHours = Number(opts.olderThanHours);
+  if (!(Number.isFinite(graceHours) && graceHours > 0)) throw new AppError('VALIDATION_FAILED', `--older-than-hours must be a positive number, got ${JSON.stringify(opts.olderThanHours)}`, { field: 'older-than-hours' });
+  const limit = Number(opts.limit);
+  if (!(Number.isInteger(limit) && limit > 0)) throw new AppError('VALIDATION_FAILED', `--limit must be a positive whole number, got ${JSON.stringify(opts.limit)}`, { field: 'limit' });
+  await withPlatform(config, async ({ services }) => {
+    const result = await services.files.sweepUnattached({ graceHours, limit, dryRun: opts.dryRun === true });
+    for (const f of result.deleted) out({ ...f, action: result.dryRun ? 'would-delete' : 'deleted' });
+    const bytes = result.deleted.reduce((n, f) => n + f.byteSize, 0);
+    say(
+      `${result.dryRun ? 'Dry run: would delete' : 'Deleted'} ${result.deleted.length} upload(s) never attached to a record and created before ${result.cutoff} (${bytes} bytes)` +
+        (result.kept.length ? `; kept ${result.kept.length} attached meanwhile` : '') +
+        (result.deleted.length === limit ? `; the limit of ${limit} was reached, run again for more` : '') +
+        '.',
+    );
+  });
+}
+
 interface UserCreateOptions {
   clinic: string;
   email: string;

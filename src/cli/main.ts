@@ -10,7 +10,8 @@ import { riskScoreCommand } from './risk.ts';
 import { intakeHistoryCommand } from './intake.ts';
 import { planGenerateCommand } from './plans.ts';
 import { lesionAnalyzeCommand, lesionEvaluateCommand } from './lesion.ts';
-import { auditVerifyCommand, dbMigrateCommand, exportCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
+import { auditVerifyCommand, dbMigrateCommand, exportCommand, filesSweepCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
+import { DEFAULT_GRACE_HOURS } from '../platform/files/sweep.ts';
 
 export function buildProgram(): Command {
   const program = new Command('wellage')
@@ -43,6 +44,15 @@ export function buildProgram(): Command {
     .command('verify')
     .description('recompute the hash chain; exit status 1 and the first broken row when it does not hold')
     .action(async () => auditVerifyCommand(loadConfig()));
+
+  const files = program.command('files').description('stored uploads');
+  files
+    .command('sweep')
+    .description("delete uploads never attached to a record (an exam) after a grace period; each deletion audited as 'file-expire' (run it daily, e.g. from cron)")
+    .option('--older-than-hours <hours>', 'grace period in hours', String(DEFAULT_GRACE_HOURS))
+    .option('--limit <n>', 'at most this many files per run', '1000')
+    .option('--dry-run', 'list what would be deleted; delete nothing')
+    .action(async (opts) => filesSweepCommand(loadConfig(), opts));
 
   const user = program.command('user').description('user accounts');
   user

@@ -83,7 +83,7 @@ describe.each(DB_KINDS)('wellage CLI on %s', (kind: DbKind) => {
   it('shows help naming every command', async () => {
     const r = await wellage(env, ['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['serve', 'db', 'seed', 'audit', 'user', 'import', 'export']) expect(r.stdout).toContain(c);
+    for (const c of ['serve', 'db', 'seed', 'audit', 'files', 'user', 'import', 'export']) expect(r.stdout).toContain(c);
   });
 
   it('migrates, and a second run applies nothing', async () => {
@@ -156,6 +156,36 @@ describe.each(DB_KINDS)('wellage CLI on %s', (kind: DbKind) => {
     const r = await wellage(env, ['export', 'no-such-patient']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NOT_FOUND');
+  });
+
+  it('sweeps an upload nobody attached, after a dry run, and keeps every file an exam uses', async () => {
+    const id = '00000000-0000-4000-8000-00000000ab01';
+    await withDb((run) =>
+      run(
+        `insert into stored_file (id, clinic_id, patient_id, content_type, byte_size, sha256, storage_key, created_at)
+         values ('${id}', 'clinic-aurora', null, 'image/jpeg', 1234, '${'0'.repeat(64)}', 'clinic-aurora/${id}', '2026-01-01T00:00:00Z')`,
+      ),
+    );
+    const bad = await wellage(env, ['files', 'sweep', '--older-than-hours', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('older-than-hours');
+
+    const dry = await wellage(env, ['files', 'sweep', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(lines(dry.stdout)).toContainEqual(expect.objectContaining({ id, action: 'would-delete', byteSize: 1234 }));
+    expect(dry.stderr).toMatch(/^Dry run: would delete \d+ upload/);
+    expect(await withDb((run) => run(`select id from stored_file where id = '${id}'`))).toHaveLength(1);
+
+    const r = await wellage(env, ['files', 'sweep']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(r.stdout)).toContainEqual(expect.objectContaining({ id, action: 'deleted' }));
+    expect(await withDb((run) => run(`select id from stored_file where id = '${id}'`))).toHaveLength(0);
+    const unattached = await withDb((run) => run('select count(*)::int as n from stored_file f where not exists (select 1 from lesion_exam e where e.file_id = f.id)'));
+    expect(unattached[0]?.n).toBe(0);
+    const attached = await withDb((run) => run('select count(*)::int as n from stored_file'));
+    expect(attached[0]?.n).toBeGreaterThan(0); // the demo exams' images stay
+    const audited = await withDb((run) => run(`select count(*)::int as n from audit_event where action = 'file-expire' and resource_id = '${id}'`));
+    expect(audited[0]?.n).toBe(1);
   });
 
   it('verifies the audit chain, and points at a row altered directly in the database', async () => {

@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'user-create',
   'file-upload',
   'file-read',
+  'file-expire',
   'consent-check',
   'audit-read',
   'ai-call',

@@ -19,6 +19,7 @@ import type { AuditLog } from '../audit/types.ts';
 import { assertPatientAccess } from '../auth/access.ts';
 import { createConsentService, type ConsentService } from '../consent/consent.service.ts';
 import type { BlobStore } from './blob-store.ts';
+import { sweepUnattachedFiles, type SweepOptions, type SweepResult } from './sweep.ts';
 
 /** The accepted types, by sniffed MIME type. */
 export const ALLOWED_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/tiff', 'application/pdf'] as const;
@@ -48,6 +49,8 @@ export interface FileService {
   store(ctx: RequestContext, input: { bytes: Buffer; patientId?: string | undefined; filename?: string | undefined }): Promise<StoredFileInfo>;
   /** One stored file, with the same access rules; audited as 'file-read'. */
   read(ctx: RequestContext, id: string): Promise<FileContent>;
+  /** Deletes uploads never attached to a record within the grace period (sweep.ts); each audited as 'file-expire'. */
+  sweepUnattached(options?: SweepOptions): Promise<SweepResult>;
 }
 
 export interface FileServiceDeps {
@@ -201,6 +204,10 @@ export function createFileService(deps: FileServiceDeps): FileService {
         patientId: row.patientId ?? undefined,
         createdAt: row.createdAt,
       };
+    },
+
+    sweepUnattached(options) {
+      return sweepUnattachedFiles({ database, clock: deps.clock, audit, blobs }, options);
     },
   };
 }
