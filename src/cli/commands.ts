@@ -64,14 +64,14 @@ export async function auditVerifyCommand(config: Config): Promise<void> {
 }
 
 export interface FilesSweepOptions {
-  olderThanHours: string;
+  olderThanHours?: string;
   dryRun?: boolean;
   limit: string;
 }
 
 /** Deletes uploads never attached to a record (src/platform/files/sweep.ts): one JSON line per file, a summary on stderr. */
 export async function filesSweepCommand(config: Config, opts: FilesSweepOptions): Promise<void> {
-  const graceHours = Number(opts.olderThanHours);
+  const graceHours = opts.olderThanHours === undefined ? config.unattachedFileHours : Number(opts.olderThanHours);
   if (!(Number.isFinite(graceHours) && graceHours > 0)) throw new AppError('VALIDATION_FAILED', `--older-than-hours must be a positive number, got ${JSON.stringify(opts.olderThanHours)}`, { field: 'older-than-hours' });
   const limit = Number(opts.limit);
   if (!(Number.isInteger(limit) && limit > 0)) throw new AppError('VALIDATION_FAILED', `--limit must be a positive whole number, got ${JSON.stringify(opts.limit)}`, { field: 'limit' });

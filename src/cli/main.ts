@@ -11,7 +11,6 @@ import { intakeHistoryCommand } from './intake.ts';
 import { planGenerateCommand } from './plans.ts';
 import { lesionAnalyzeCommand, lesionEvaluateCommand } from './lesion.ts';
 import { auditVerifyCommand, dbMigrateCommand, exportCommand, filesSweepCommand, importCommand, seedDemoCommand, userCreateCommand } from './commands.ts';
-import { DEFAULT_GRACE_HOURS } from '../platform/files/sweep.ts';
 
 export function buildProgram(): Command {
   const program = new Command('wellage')
@@ -49,7 +48,7 @@ export function buildProgram(): Command {
   files
     .command('sweep')
     .description("delete uploads never attached to a record (an exam) after a grace period; each deletion audited as 'file-expire' (run it daily, e.g. from cron)")
-    .option('--older-than-hours <hours>', 'grace period in hours', String(DEFAULT_GRACE_HOURS))
+    .option('--older-than-hours <hours>', 'grace period in hours (default: WELLAGE_UNATTACHED_FILE_HOURS, 24)')
     .option('--limit <n>', 'at most this many files per run', '1000')
     .option('--dry-run', 'list what would be deleted; delete nothing')
     .action(async (opts) => filesSweepCommand(loadConfig(), opts));

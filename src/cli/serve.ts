@@ -10,6 +10,7 @@ import { shippedKnowledgeBase } from '../plans/index.ts';
 import { DEMO_CLINICS, DEMO_PASSWORD, DEMO_ROLES, demoEmail } from '../platform/seed/demo-users.ts';
 import fs from 'node:fs';
 import { clinic } from '../platform/db/schema.ts';
+import { startFileSweeper } from '../platform/files/sweeper.ts';
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
@@ -34,8 +35,10 @@ export async function serveCommand(config: Config, opts: { seed: boolean }): Pro
   }
 
   const app = await buildApp(services);
+  const sweeper = startFileSweeper(services.files, { graceHours: config.unattachedFileHours, log: app.log });
   const close = async (signal: string): Promise<void> => {
     app.log.info({ signal }, 'shutting down');
+    sweeper.stop();
     await app.close();
     await platform.close();
     process.exit(0);

@@ -39,6 +39,8 @@ const ENV_TABLE = z.object({
   WELLAGE_LOGIN_WINDOW_SECONDS: positiveInt.default(15 * 60),
   /** Mark cookies Secure (set when served behind https). */
   WELLAGE_SECURE_COOKIES: bool.default(false),
+  /** Hours an upload may stay unattached to any record before the server's hourly sweep deletes it. */
+  WELLAGE_UNATTACHED_FILE_HOURS: positiveInt.default(24),
   /** Seed the synthetic demo clinic on first start of an empty database. */
   WELLAGE_SEED_DEMO: bool.default(true),
   /** pino log level. */
@@ -58,6 +60,7 @@ export interface Config {
   readonly loginMaxAttempts: number;
   readonly loginWindowSeconds: number;
   readonly secureCookies: boolean;
+  readonly unattachedFileHours: number;
   readonly seedDemo: boolean;
   readonly logLevel: z.infer<typeof ENV_TABLE>['LOG_LEVEL'];
 }
@@ -92,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginMaxAttempts: e.WELLAGE_LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.WELLAGE_LOGIN_WINDOW_SECONDS,
     secureCookies: e.WELLAGE_SECURE_COOKIES,
+    unattachedFileHours: e.WELLAGE_UNATTACHED_FILE_HOURS,
     seedDemo: e.WELLAGE_SEED_DEMO,
     logLevel: e.LOG_LEVEL,
   });
