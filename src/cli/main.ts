@@ -47,7 +47,7 @@ export function buildProgram(): Command {
   const files = program.command('files').description('stored uploads');
   files
     .command('sweep')
-    .description("delete uploads never attached to a record (an exam) after a grace period; each deletion audited as 'file-expire' (run it daily, e.g. from cron)")
+    .description("delete uploads never attached to a record (an exam) after a grace period; each deletion audited as 'file-expire' (the server also does this hourly)")
     .option('--older-than-hours <hours>', 'grace period in hours (default: WELLAGE_UNATTACHED_FILE_HOURS, 24)')
     .option('--limit <n>', 'at most this many files per run', '1000')
     .option('--dry-run', 'list what would be deleted; delete nothing')
