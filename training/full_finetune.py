@@ -66,6 +66,13 @@ def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
     return torch.rot90(x, k % 4, dims=(-2, -1))
 
 
+def training_view(canon: torch.Tensor, idx: torch.Tensor, g: torch.Generator, bank: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A fresh augmented view of the uint8 canonical images ``idx`` as model input (channels_last).
+    In float32, outside any autocast: the augmentations index-copy into float tensors."""
+    x = augment_batched(canon[idx.to(canon.device)].to(device).float() / 255.0, g, bank)
+    return model_input(x).contiguous(memory_format=torch.channels_last)
+
+
 def tta_logits(net: nn.Module, canon: torch.Tensor, device: torch.device, batch: int = 256) -> torch.Tensor:
     """[N, 8, 7] float32 logits of the 8 dihedral views of uint8 canonical images."""
     net.eval()
@@ -137,8 +144,7 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
         total, seen = torch.zeros((), device=device), 0
         for s in range(per_epoch):
             b = perm[s * batch : (s + 1) * batch]
-            x = augment_batched(canon_train[b.to(canon_train.device)].to(device).float() / 255.0, g, bank)
-            x = model_input(x).contiguous(memory_format=torch.channels_last)
+            x = training_view(canon_train, b, g, bank, device)
             bd = b.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 logits = net(x)
@@ -210,9 +216,9 @@ def recompute_batchnorm(net: nn.Module, canon_train: torch.Tensor, g: torch.Gene
     with torch.no_grad():
         for s in range(0, len(perm) - batch + 1, batch):
             b = perm[s : s + batch]
-            x = augment_batched(canon_train[b.to(canon_train.device)].to(device).float() / 255.0, g, bank)  # float32, as in training
+            x = training_view(canon_train, b, g, bank, device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                net(model_input(x).contiguous(memory_format=torch.channels_last))
+                net(x)
     for m in bns:
         m.momentum = 0.1
     net.eval()

@@ -564,23 +564,19 @@ def full_runs(args, records, train_idx, cal, y, sources, backbone, weights) -> l
                 os.makedirs(args.train_only, exist_ok=True)
                 torch.save(run, os.path.join(args.train_only, f"{kind}-{seed}.pt"))
 
-        swa_runs = []
-
-        def keep_swa(state, calib_logits, epochs, score) -> None:
-            run = {**as_run(state, f"mean of {epochs[0]}-{epochs[-1]}", calib_logits, [], None), "variant": "swa"}
-            swa_runs.append(run)
-
+        averages = []  # (state, calibration logits, [first, last] epoch) of the weight average, if any
         state, epoch, calib_logits, history, epochs_run = ff.train_full(
             backbone, canon_train, y[train_idx], sample_w, canon_cal, y[cal].numpy(), sources[cal], weights, seed,
             args.full_epochs, args.full_lr, device, multi_source_score, log, time_budget=args.time_budget,
-            on_best=lambda *a: save(as_run(*a)), swa_from=args.swa_from, on_swa=keep_swa,
+            on_best=lambda *a: save(as_run(*a)), swa_from=args.swa_from, on_swa=lambda *a: averages.append(a[:3]),
         )
         run = as_run(state, epoch, calib_logits, history, epochs_run)
-        for s in swa_runs:  # the average's file names the epochs trained, known only now
-            s["epochs_run"], s["history"] = epochs_run, run["history"]
-            save(s, "swa")
-        runs += [run] + swa_runs
+        runs.append(run)
         save(run)
+        for avg_state, avg_logits, (first, last) in averages:
+            swa = {**as_run(avg_state, f"mean of {first}-{last}", avg_logits, history, epochs_run), "variant": "swa"}
+            runs.append(swa)
+            save(swa, "swa")
     return runs
 
 
