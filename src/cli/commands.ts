@@ -71,12 +71,12 @@ export interface FilesSweepOptions {
 
 /** Deletes uploads never attached to a record (src/platform/files/sweep.ts): one JSON line per file, a summary on stderr. */
 export async function filesSweepCommand(config: Config, opts: FilesSweepOptions): Promise<void> {
-  const graceHours = opts.olderThanHours === undefined ? config.unattachedFileHours : Number(opts.olderThanHours);
-  if (!(Number.isFinite(graceHours) && graceHours > 0)) throw new AppError('VALIDATION_FAILED', `--older-than-hours must be a positive number, got ${JSON.stringify(opts.olderThanHours)}`, { field: 'older-than-hours' });
+  const graceHours = opts.olderThanHours === undefined ? undefined : Number(opts.olderThanHours);
+  if (graceHours !== undefined && !(Number.isFinite(graceHours) && graceHours > 0)) throw new AppError('VALIDATION_FAILED', `--older-than-hours must be a positive number, got ${JSON.stringify(opts.olderThanHours)}`, { field: 'older-than-hours' });
   const limit = Number(opts.limit);
   if (!(Number.isInteger(limit) && limit > 0)) throw new AppError('VALIDATION_FAILED', `--limit must be a positive whole number, got ${JSON.stringify(opts.limit)}`, { field: 'limit' });
   await withPlatform(config, async ({ services }) => {
-    const result = await services.files.sweepUnattached({ graceHours, limit, dryRun: opts.dryRun === true });
+    const result = await services.files.sweepUnattached({ ...(graceHours !== undefined && { graceHours }), limit, dryRun: opts.dryRun === true });
     for (const f of result.deleted) out({ ...f, action: result.dryRun ? 'would-delete' : 'deleted' });
     const bytes = result.deleted.reduce((n, f) => n + f.byteSize, 0);
     say(

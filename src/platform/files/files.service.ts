@@ -207,7 +207,7 @@ export function createFileService(deps: FileServiceDeps): FileService {
     },
 
     sweepUnattached(options) {
-      return sweepUnattachedFiles({ database, clock: deps.clock, audit, blobs }, options);
+      return sweepUnattachedFiles({ database, clock: deps.clock, audit, blobs }, { graceHours: config.unattachedFileHours, ...options });
     },
   };
 }

@@ -83,7 +83,7 @@ describe.each(DB_KINDS)('retention sweep on %s', (kind) => {
     expect(fs.existsSync(abandonedBlob)).toBe(true);
 
     now = new Date('2026-06-02T09:00:00Z'); // 25 h after the first two uploads, 2 h after the recent one
-    const dry = await sweepUnattachedFiles(d, { dryRun: true });
+    const dry = await sweepUnattachedFiles(d, { graceHours: 24, dryRun: true });
     expect(dry.deleted.map((f) => f.id)).toEqual([abandoned.id]);
     expect(fs.existsSync(abandonedBlob)).toBe(true);
 
@@ -98,11 +98,11 @@ describe.each(DB_KINDS)('retention sweep on %s', (kind) => {
     expect(event).toMatchObject({ action: 'file-expire', resourceId: abandoned.id, patientId: 'pat-a1', outcome: 'success' });
     expect((await d.audit.verify()).ok).toBe(true);
 
-    expect((await sweepUnattachedFiles(d)).deleted).toEqual([]); // nothing left to do
+    expect((await sweepUnattachedFiles(d, { graceHours: 24 })).deleted).toEqual([]); // nothing left to do
   });
 
   it('refuses a grace period or limit that is not positive, naming it', async () => {
     await expect(sweepUnattachedFiles(deps(), { graceHours: 0 })).rejects.toThrow(/graceHours/);
-    await expect(sweepUnattachedFiles(deps(), { limit: 1.5 })).rejects.toThrow(/limit/);
+    await expect(sweepUnattachedFiles(deps(), { graceHours: 24, limit: 1.5 })).rejects.toThrow(/limit/);
   });
 });

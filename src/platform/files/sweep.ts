@@ -23,11 +23,8 @@ import type { BlobStore } from './blob-store.ts';
 /** Every column that attaches a stored file to a record. */
 export const FILE_REFERENCES: readonly AnyPgColumn[] = [lesionExam.fileId];
 
-/** Default grace period: a day, so an upload in progress or a retry the next morning is never swept. */
-export const DEFAULT_GRACE_HOURS = 24;
-
 export interface SweepOptions {
-  /** Files created at least this long ago are swept (hours, > 0). */
+  /** Files created at least this long ago are swept (hours, > 0; the files service defaults it to WELLAGE_UNATTACHED_FILE_HOURS). */
   graceHours?: number;
   /** List what would be deleted and delete nothing. */
   dryRun?: boolean;
@@ -59,8 +56,8 @@ export interface SweepDeps {
   readonly blobs: BlobStore;
 }
 
-export async function sweepUnattachedFiles(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepResult> {
-  const graceHours = options.graceHours ?? DEFAULT_GRACE_HOURS;
+export async function sweepUnattachedFiles(deps: SweepDeps, options: SweepOptions & { graceHours: number }): Promise<SweepResult> {
+  const { graceHours } = options;
   if (!(Number.isFinite(graceHours) && graceHours > 0)) throw new Error(`graceHours must be a positive number of hours, got ${graceHours}`);
   const limit = options.limit ?? 1000;
   if (!(Number.isInteger(limit) && limit > 0)) throw new Error(`limit must be a positive integer, got ${limit}`);
