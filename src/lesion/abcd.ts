@@ -38,10 +38,11 @@ export const COLOUR_LIMITS = {
   /** White: L* at least this (brighter than the corrected skin, L* 62-84) and C* below whiteMaxC. */
   whiteMinL: 88,
   whiteMaxC: 12,
-  /** Red (red, pink, purple-red: vessels, erythema): hue from redMinHue through 0 deg to redMaxHue, C* at least redMinC, L* below 80. */
+  /** Red (red, pink, purple-red: vessels, erythema): hue from redMinHue through 0 deg to redMaxHue, C* at least redMinC, L* below redMaxL. */
   redMinHue: 290,
   redMaxHue: 12,
   redMinC: 14,
+  redMaxL: 80,
   /** Brown: hue redMaxHue-90 deg, C* at least brownMinC; light when L* >= darkBrownMaxL, dark below. */
   brownMaxHue: 90,
   brownMinC: 8,
@@ -80,7 +81,7 @@ export function dermoscopicColour(L: number, a: number, b: number): DermoscopicC
   const h = ((Math.atan2(b, a) * 180) / Math.PI + 360) % 360;
   if (L < k.blackMaxL) return 'black';
   if (L >= k.whiteMinL && c < k.whiteMaxC) return 'white';
-  if (c >= k.redMinC && (h >= k.redMinHue || h < k.redMaxHue) && L < 80) return 'red';
+  if (c >= k.redMinC && (h >= k.redMinHue || h < k.redMaxHue) && L < k.redMaxL) return 'red';
   if (c >= k.brownMinC && h >= k.redMaxHue && h < k.brownMaxHue) return L >= k.darkBrownMaxL ? 'light brown' : 'dark brown';
   if (L < k.blueGreyMaxL && ((c >= 3 && h >= 150 && h < 270) || (c < k.greyMaxC && L >= k.blackMaxL && L < 60))) return 'blue-grey';
   return null;
