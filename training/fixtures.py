@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from lesion_preprocess import CLASSES, MALIGNANT, load_rgb, preprocess_file
+from lesion_preprocess import CLASSES, MALIGNANT, field_of_view, load_rgb, preprocess_file
 
 STRIDE = 53  # a prime: the sample walks every channel, row and column phase
 MAX_BYTES = 30 * 1024
@@ -94,6 +94,7 @@ def write_fixtures(outdir: str, records, split, model, temperature: float, thres
     with open(os.path.join(outdir, "expected.json"), "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")
+    write_field_of_view_fixture(outdir)
     first = entries[0]
     return {
         "input": os.path.relpath(os.path.join(outdir, first["file"]), repo),
@@ -103,3 +104,42 @@ def write_fixtures(outdir: str, records, split, model, temperature: float, thres
         "tolerance": 1e-3,
     }
 
+
+
+def write_field_of_view_fixture(outdir: str) -> None:
+    """`field-of-view.jpg`: ham-nv.jpg as a phone-mounted dermatoscope would deliver it (its
+    round field in the middle 55 % of a black frame; training/acquisition_shift.py), and in
+    `field-of-view.json` what Python's step 1b finds and the whole preprocessing computes.
+    Needs no model, so it can be rewritten on its own:
+    `/usr/bin/python3 training/fixtures.py --field-of-view test/fixtures/lesion`."""
+    from acquisition_shift import phone_attachment  # the trainer's split helpers load with it
+
+    src = os.path.join(outdir, "ham-nv.jpg")
+    path = os.path.join(outdir, "field-of-view.jpg")
+    phone_attachment(Image.fromarray(load_rgb(src))).save(path, quality=90)
+    assert os.path.getsize(path) <= MAX_BYTES, "field-of-view.jpg is over 30 KB"
+    rgb = load_rgb(path)
+    box = field_of_view(rgb)
+    assert box is not None, "the phone-attachment fixture must have a field to crop"
+    x = preprocess_file(path)
+    doc = {
+        "about": "Written by training/fixtures.py (write_field_of_view_fixture): ham-nv.jpg in a phone attachment's black frame; Python's field-of-view box and preprocessing.",
+        "file": "field-of-view.jpg",
+        "width": rgb.shape[1],
+        "height": rgb.shape[0],
+        "box": dict(zip(("top", "left", "height", "width"), box)),
+        "sample_stride": STRIDE,
+        "channel_mean": [round(float(c), 6) for c in x.mean(dim=(1, 2))],
+        "sample": [round(float(v), 5) for v in x.flatten().numpy()[::STRIDE]],
+    }
+    with open(os.path.join(outdir, "field-of-view.json"), "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Rewrite the parity fixtures that need no model.")
+    ap.add_argument("--field-of-view", metavar="DIR", required=True, help="the fixtures folder (holds ham-nv.jpg)")
+    write_field_of_view_fixture(ap.parse_args().field_of_view)

@@ -5,6 +5,10 @@ Every step is written out with plain arithmetic instead of a library resize so t
 TypeScript side can reproduce it exactly (PIL's and sharp's resize kernels differ):
 
 1. decode to 8-bit sRGB, apply the EXIF orientation;
+1b. when the picture is a dermatoscope's round field on a black frame that the field fills
+   only part of (a phone attachment, a camera adapter), crop to the field's bounding box
+   (``field_of_view``); on every image of the training data this changes nothing or almost
+   nothing, and it keeps the lesion at the scale the model learned;
 2. crop the central square (side = the shorter side, offset floor((long - short) / 2));
 3. if that square is at least twice the target, average k x k pixel blocks first
    (k = side // 224), which bounds aliasing on large photos;
@@ -37,9 +41,47 @@ def load_rgb(path: str) -> np.ndarray:
         im = ImageOps.exif_transpose(im)
         return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
 
+# Step 1b. A pixel is dark when its Rec. 709 luma (integer weights / 10000) is below
+# FOV_DARK; a row or column belongs to the field when at least 1/FOV_LINE_SHARE of it is
+# not dark (so JPEG noise and a few letters in the black frame do not count). The crop is
+# taken only when the field misses at least 10 % of the frame's width or height and is
+# not tiny (its shorter side at least 30 % of the frame's): a nearly black photograph is
+# the quality gate's to refuse, not ours to zoom into.
+FOV_DARK = 24
+FOV_LINE_SHARE = 25  # 4 %
+FOV_MIN_MISSING = 0.10
+FOV_MIN_FIELD = 0.30
+
+def field_of_view(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Step 1b: (top, left, height, width) of the dermatoscope's field, or None when the
+    whole frame is kept. Integer arithmetic, so src/lesion/field-of-view.ts finds the
+    same box."""
+    h, w = rgb.shape[:2]
+    px = rgb.astype(np.int64)
+    lit = (px[..., 0] * 2126 + px[..., 1] * 7152 + px[..., 2] * 722) >= FOV_DARK * 10000
+    rows = np.nonzero(lit.sum(axis=1) * FOV_LINE_SHARE >= w)[0]
+    cols = np.nonzero(lit.sum(axis=0) * FOV_LINE_SHARE >= h)[0]
+    if rows.size == 0 or cols.size == 0:
+        return None
+    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    fh, fw = bottom - top, right - left
+    if fh > (1 - FOV_MIN_MISSING) * h and fw > (1 - FOV_MIN_MISSING) * w:
+        return None
+    if min(fh, fw) < FOV_MIN_FIELD * min(h, w):
+        return None
+    return top, left, fh, fw
+
+def crop_to_field(rgb: np.ndarray) -> np.ndarray:
+    box = field_of_view(rgb)
+    if box is None:
+        return rgb
+    top, left, fh, fw = box
+    return rgb[top : top + fh, left : left + fw]
+
 def canonical(rgb: np.ndarray) -> torch.Tensor:
-    """Steps 2-4: centre square, optional box pre-shrink, bilinear to SIZE. Returns
-    float32 [3, SIZE, SIZE] in [0, 1]."""
+    """Steps 1b-4: field of view, centre square, optional box pre-shrink, bilinear to SIZE.
+    Returns float32 [3, SIZE, SIZE] in [0, 1]."""
+    rgb = crop_to_field(rgb)
     h, w = rgb.shape[:2]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
@@ -84,6 +126,7 @@ def description() -> dict:
     """The preprocessing section of the model card."""
     return {
         "decode": "8-bit sRGB, EXIF orientation applied, alpha dropped",
+        "field_of_view": f"when a round field on a black frame (luma < {FOV_DARK}) misses >= {FOV_MIN_MISSING:.0%} of the frame's width or height: crop to its bounding box (rows and columns >= 1/{FOV_LINE_SHARE} lit)",
         "crop": "central square, side = shorter side, offset floor((long - short) / 2)",
         "box_downscale": f"when the square side >= {2 * SIZE}: mean of k x k blocks, k = floor(side / {SIZE})",
         "resize": {"size": SIZE, "kernel": "bilinear", "align_corners": False, "antialias": False},

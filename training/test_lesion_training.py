@@ -287,6 +287,87 @@ class FullRecipeTest(unittest.TestCase):
         ff.net_from_state(backbone, state)  # loads as a plain network
 
 
+def _disc(w: int, h: int, diameter: float, cx: float | None = None, cy: float | None = None) -> np.ndarray:
+    """Skin-coloured field inside a disc, black frame outside (the TypeScript test's twin)."""
+    cx = w / 2 if cx is None else cx
+    cy = h / 2 if cy is None else cy
+    yy, xx = np.mgrid[0:h, 0:w]
+    inside = (xx + 0.5 - cx) ** 2 + (yy + 0.5 - cy) ** 2 <= (diameter / 2) ** 2
+    out = np.zeros((h, w, 3), np.uint8)
+    out[...] = (3, 2, 4)
+    out[inside] = (200, 150, 130)
+    return out
+
+
+class FieldOfViewTest(unittest.TestCase):
+    def test_finds_a_round_field_in_a_black_frame(self) -> None:
+        from lesion_preprocess import field_of_view
+
+        top, left, h, w = field_of_view(_disc(400, 300, 160))
+        self.assertTrue(70 <= top <= 74 and 120 <= left <= 124, (top, left))
+        self.assertTrue(152 <= w <= 160 and h == w, (h, w))
+
+    def test_leaves_plain_skin_a_dark_lesion_and_a_nearly_black_picture_alone(self) -> None:
+        from lesion_preprocess import field_of_view
+
+        skin = _disc(200, 150, 5000)
+        self.assertIsNone(field_of_view(skin))
+        lesion = skin.copy()
+        lesion[40:110, 60:140] = (10, 8, 8)
+        self.assertIsNone(field_of_view(lesion))
+        self.assertIsNone(field_of_view(_disc(400, 300, 80)))  # under 30 % of the frame
+        self.assertIsNone(field_of_view(np.zeros((40, 50, 3), np.uint8)))
+
+    def test_canonical_of_a_framed_image_matches_the_plain_one(self) -> None:
+        """The reason for step 1b: a phone attachment's frame must not shrink the lesion."""
+        from PIL import Image
+
+        from acquisition_shift import phone_attachment
+        from lesion_preprocess import canonical
+
+        rng = np.random.default_rng(3)
+        plain = np.clip(rng.normal(160, 25, (150, 200, 3)), 0, 255).astype(np.uint8)
+        plain[50:100, 70:130] = (60, 40, 30)  # a lesion in the middle
+        framed = np.asarray(phone_attachment(Image.fromarray(plain)))
+        a, b = canonical(plain), canonical(framed)
+        centre = (slice(None), slice(80, 144), slice(80, 144))
+        self.assertLess(float((a[centre] - b[centre]).abs().mean()), 0.06)
+        self.assertEqual(canonical(framed).shape, (3, 224, 224))
+
+
+class AcquisitionShiftTest(unittest.TestCase):
+    def test_writes_only_test_split_lesions_every_melanoma_and_each_shift(self) -> None:
+        import acquisition_shift as shift
+        from PIL import Image
+
+        tmp = tempfile.mkdtemp()
+        d = os.path.join(tmp, "ham10000")
+        os.makedirs(os.path.join(d, "images"))
+        rows = []
+        for i in range(80):
+            dx = "mel" if i % 4 == 0 else "nv"
+            iid = f"ISIC_{i:07d}"
+            Image.new("RGB", (60, 45), (180, 120 + i % 40, 100)).save(os.path.join(d, "images", iid + ".jpg"))
+            rows.append({"image_id": iid, "lesion_id": f"L{i // 2}", "dx": dx, "dx_type": "histo", "age": "50", "sex": "male", "localization": "back", "source": "ham10000"})
+        with open(os.path.join(d, "labels.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        records = shift.test_records([d], split_seed=1, others=3, seed=1)
+        assign = tl.split_groups(tl.read_folder(d), 1)
+        self.assertTrue(all(assign[r.group] == "test" for r in records))
+        test_mel = {r.image_id for r in tl.read_folder(d) if assign[r.group] == "test" and r.dx == "mel"}
+        self.assertEqual({r.image_id for r in records if r.dx == "mel"}, test_mel)
+        self.assertEqual(sum(r.dx != "mel" for r in records), 3)
+        out = os.path.join(tmp, "shift")
+        for name in ("original", "phone-attachment", "cool-light"):
+            shift.write_shift(name, shift.SHIFTS[name][1], records, out)
+            with open(os.path.join(out, name, "labels.csv")) as f:
+                self.assertEqual(len(list(csv.DictReader(f))), len(records))
+        with Image.open(os.path.join(out, "phone-attachment", "images", records[0].image_id + ".jpg")) as im:
+            self.assertEqual(im.size, (round(60 / 0.55), round(45 / 0.55)))
+
+
 class FullRecipeEndToEndTest(unittest.TestCase):
     """The path 3.0.0 was made by, on a tiny synthetic data set: --train-only on one machine,
     then --load-runs to choose, evaluate and export (about a minute on two CPU cores)."""

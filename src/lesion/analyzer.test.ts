@@ -130,6 +130,20 @@ describe('analyzer on ham-mel.jpg (HAM10000 melanoma, 200x150)', () => {
   }, 120_000);
 });
 
+describe("analyzer on a phone attachment's picture (field-of-view.jpg: ham-nv.jpg in a black frame)", () => {
+  it('crops to the round field, says so, and scores the lesion as it scores the plain image', async () => {
+    const nv = accepted(await analyzer.analyze(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'ham-nv.jpg')))));
+    const framed = accepted(await analyzer.analyze(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'field-of-view.jpg')))));
+    expect(framed.quality.notes.some((n) => /^cropped to the dermatoscope's round field \(\d+×\d+ of 364×273 pixels\)$/.test(n))).toBe(true);
+    // The outline is drawn on the field, not on the frame.
+    const outline = await sharp(pictureBytes(framed.pictures.find((p) => p.kind === 'outline')!)).metadata();
+    expect(outline.width).toBeLessThan(200);
+    // The frame adds JPEG noise and black corners only: the verdict stays the plain image's.
+    expect(Math.abs(framed.melanomaProbability - nv.melanomaProbability)).toBeLessThan(0.1);
+    expect(framed.suggestion.action).toBe(nv.suggestion.action);
+  });
+});
+
 describe('analyzer refuses what it cannot assess, without throwing', () => {
   it('a 10x10 image is too small', async () => {
     const tiny = await sharp({ create: { width: 10, height: 10, channels: 3, background: { r: 150, g: 100, b: 80 } } }).png().toBuffer();

@@ -15,6 +15,7 @@ import { lesionFeatures } from './abcd.ts';
 import { suggestAt } from './calibration.ts';
 import { openContentGate, type ContentGate } from './content-gate.ts';
 import { decodeForAnalysis } from './decode.ts';
+import { decodedFieldOfView } from './field-of-view.ts';
 import { sha256Hex, type ModelCard } from './model-card.ts';
 import { occludedBatch, occlusionGrid, occlusionMap, OCCLUSION_BATCH } from './occlusion.ts';
 import { heatmapOverlay, outlineOverlay } from './overlay.ts';
@@ -121,7 +122,8 @@ export function createLesionAnalyzer(runner: ModelRunner, gate: ContentGate | nu
 
     const decoded = await decodeForAnalysis(bytes);
     if (!decoded.ok) return rejected(decoded.reason, decoded.message, null);
-    const image = decoded.image;
+    // Everything from here on sees the dermatoscope's field, not a black frame around it.
+    const image = decodedFieldOfView(decoded.image);
     let quality = assessQuality(image);
     if (!quality.passed) return rejected(quality.reason!, quality.message!, quality);
     if (gate) {

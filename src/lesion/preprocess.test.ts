@@ -13,6 +13,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors.ts';
+import { fieldOfView } from './field-of-view.ts';
 import { decodeImage, DEFAULT_SPEC, preprocessImage, toModelInput } from './preprocess.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/lesion');
@@ -71,6 +72,50 @@ describe('preprocessing matches training (Python) on the fixtures', () => {
   });
 });
 
+describe("preprocessing matches training (Python) on a phone attachment's round field", () => {
+  interface FieldExpected {
+    file: string;
+    width: number;
+    height: number;
+    box: { top: number; left: number; height: number; width: number };
+    sample_stride: number;
+    channel_mean: number[];
+    sample: number[];
+  }
+  const field = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'field-of-view.json'), 'utf8')) as FieldExpected;
+
+  it('finds the same field as Python (step 1b)', async () => {
+    const img = await decodeImage(fs.readFileSync(path.join(FIXTURES, field.file)));
+    expect([img.width, img.height]).toEqual([field.width, field.height]);
+    expect(fieldOfView(img)).toEqual(field.box);
+  });
+
+  it(`gives the same tensor as Python, every sampled value within ${TOLERANCE}`, async () => {
+    const { tensor } = await preprocessImage(fs.readFileSync(path.join(FIXTURES, field.file)));
+    let worst = 0;
+    field.sample.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(tensor[i * field.sample_stride]! - v));
+    });
+    expect(worst).toBeLessThan(TOLERANCE);
+    channelMeans(tensor).forEach((m, c) => expect(Math.abs(m - field.channel_mean[c]!)).toBeLessThan(TOLERANCE));
+  });
+
+  it('shows the model the lesion at the scale of the plain image, not shrunk inside the frame', async () => {
+    const plain = (await preprocessImage(fs.readFileSync(path.join(FIXTURES, 'ham-nv.jpg')))).tensor;
+    const framed = (await preprocessImage(fs.readFileSync(path.join(FIXTURES, field.file)))).tensor;
+    // Without step 1b the frame would fill about 45 % of each side: most centre pixels would differ.
+    const centre = (t: Float32Array) => {
+      const out: number[] = [];
+      for (let y = 80; y < 144; y++) for (let x = 80; x < 144; x++) out.push(t[y * 224 + x]!);
+      return out;
+    };
+    const a = centre(plain);
+    const b = centre(framed);
+    const meanAbs = a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
+    expect(meanAbs).toBeLessThan(0.15);
+  });
+});
+
 describe('preprocessing arithmetic', () => {
   it('a uniform grey image becomes a constant tensor: colour constancy leaves neutral grey alone', () => {
     const img = { width: 300, height: 200, data: new Uint8Array(300 * 200 * 3).fill(128) };
@@ -107,7 +152,8 @@ describe('preprocessing arithmetic', () => {
     }
     const b = Uint8Array.from(a);
     for (let y = 0; y < h; y++) {
-      b.fill(0, y * w * 3, (y * w + 100) * 3); // change only the cropped-away margins
+      // Change only the cropped-away margins (to grey: a black margin would be a frame, step 1b).
+      b.fill(128, y * w * 3, (y * w + 100) * 3);
     }
     expect(toModelInput({ width: w, height: h, data: b })).toEqual(toModelInput({ width: w, height: h, data: a }));
   });

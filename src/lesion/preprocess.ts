@@ -2,6 +2,8 @@
  * Image -> model input, step for step the same as training/lesion_preprocess.py:
  *
  * 1. decode to 8-bit sRGB with sharp, EXIF orientation applied, alpha dropped;
+ * 1b. a round field on a black frame that fills only part of it is cropped to its bounding
+ *    box (field-of-view.ts);
  * 2. central square crop (side = shorter side, offset floor((long - short) / 2));
  * 3. when the square is at least twice the target, average k x k blocks (k = side // size);
  * 4. bilinear resize to size x size, half-pixel centres, no antialias (torch's
@@ -16,6 +18,7 @@
  */
 import sharp from 'sharp';
 import { invalidField } from '../platform/errors.ts';
+import { cropToFieldOfView } from './field-of-view.ts';
 
 /** The preprocessing numbers, as the model card states them. */
 export interface PreprocessSpec {
@@ -103,13 +106,16 @@ function axisWeights(inSize: number, outSize: number): { i0: Int32Array; i1: Int
   return { i0, i1, w1 };
 }
 
-/** Steps 2-6 on decoded pixels: a CHW Float32Array of 3 * size * size values. */
+/**
+ * Steps 1b-6 on decoded pixels: a CHW Float32Array of 3 * size * size values. Step 1b finds
+ * nothing to crop on an image already cropped to its field, so the analyzer may crop first.
+ */
 export function toModelInput(img: RgbImage, spec: PreprocessSpec = DEFAULT_SPEC): Float32Array {
   if (img.width < 1 || img.height < 1 || img.data.length !== img.width * img.height * 3) {
     throw invalidField('image', `has ${img.data.length} bytes for ${img.width}x${img.height} RGB`);
   }
   const { size } = spec;
-  const { side, planes } = centreSquare(img, size);
+  const { side, planes } = centreSquare(cropToFieldOfView(img).image, size);
   const ax = axisWeights(side, size);
   const plane = size * size;
   const out = new Float32Array(3 * plane);
