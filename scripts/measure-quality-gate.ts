@@ -21,6 +21,7 @@ import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { decodeForAnalysis, type DecodedImage } from '../src/lesion/decode.ts';
 import { openContentGate, DEFAULT_GATE_DIR, type ContentGate } from '../src/lesion/content-gate.ts';
+import { decodedFieldOfView } from '../src/lesion/field-of-view.ts';
 import { assessQuality, measureQuality, type QualityMeasures } from '../src/lesion/quality.ts';
 import { flag } from './flag.ts';
 
@@ -75,7 +76,8 @@ interface Verdict {
   detail: string;
 }
 
-async function judge(img: DecodedImage, gate: ContentGate): Promise<Verdict> {
+async function judge(decoded: DecodedImage, gate: ContentGate): Promise<Verdict> {
+  const img = decodedFieldOfView(decoded); // as the analyzer does
   const q = assessQuality(img);
   if (!q.passed) {
     const failed = q.checks.filter((c) => !c.passed).map((c) => `${c.name}=${c.value}`).join(' ');
@@ -145,8 +147,9 @@ async function main(): Promise<void> {
   for (const f of fit) {
     const d = await decodeForAnalysis(fs.readFileSync(f));
     if (!d.ok) throw new Error(`${f}: ${d.message}`);
-    fitMeasures.push(measureQuality(d.image));
-    fitProbs.push(await gate0.probabilities(d.image));
+    const field = decodedFieldOfView(d.image);
+    fitMeasures.push(measureQuality(field));
+    fitProbs.push(await gate0.probabilities(field));
   }
   console.log('\nquality measures on FIT: percentiles 0.1 / 0.5 / 1 / 50 / 99 / 99.5 / 99.9');
   for (const k of Object.keys(fitMeasures[0]!) as (keyof QualityMeasures)[]) {
