@@ -94,6 +94,36 @@ def low_res(img: Image.Image) -> Image.Image:
     return img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))), Image.BOX) if k < 1 else img
 
 
+def ink_marks(img: Image.Image) -> Image.Image:
+    """A surgical skin marker's violet ring around the lesion, drawn before an excision:
+    known to raise a CNN's melanoma scores on benign lesions (Winkler et al., JAMA Dermatol
+    2019;155:1135-41). Three arcs on a circle of radius 0.42 x the shorter side."""
+    w, h = img.size
+    r = 0.42 * min(w, h)
+    width = max(2, round(0.025 * min(w, h)))
+    layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    box = (w / 2 - r, h / 2 - r, w / 2 + r, h / 2 + r)
+    for start in (10, 130, 250):
+        draw.arc(box, start, start + 80, fill=(105, 55, 150, 200), width=width)
+    return Image.alpha_composite(img.convert("RGBA"), layer.filter(ImageFilter.GaussianBlur(0.8))).convert("RGB")
+
+
+def ruler(img: Image.Image) -> Image.Image:
+    """A paper ruler along the bottom edge (12 % of the height) with millimetre ticks, as
+    clinics photograph for scale (rulers were among the confounders of Esteva et al.'s
+    classifier, Nature 2017)."""
+    w, h = img.size
+    out = img.copy()
+    draw = ImageDraw.Draw(out)
+    band = round(0.12 * h)
+    draw.rectangle((0, h - band, w, h), fill=(236, 232, 222))
+    step = max(4, round(w / 40))
+    for i, x in enumerate(range(step // 2, w, step)):
+        draw.line((x, h - band, x, h - band + (band * 0.6 if i % 5 == 0 else band * 0.3)), fill=(30, 30, 30), width=1)
+    return out
+
+
 # name -> (what a clinic would recognise, the transform). 'original' is the unchanged bytes.
 SHIFTS = {
     "original": ("the test images as they are", None),
@@ -105,6 +135,8 @@ SHIFTS = {
     "warm-light": ("yellowish light: R x1.12, B x0.82", lambda im: gains(im, 1.12, 1.0, 0.82)),
     "darker": ("one stop under-exposed (linear light x0.5)", lambda im: exposure(im, 0.5)),
     "brighter": ("half a stop over-exposed (linear light x1.4)", lambda im: exposure(im, 1.4)),
+    "ink-marks": ("violet skin-marker arcs around the lesion", ink_marks),
+    "ruler": ("a paper ruler along the bottom edge", ruler),
     "soft-focus": ("slightly out of focus (Gaussian blur, sigma 1 px)", lambda im: im.filter(ImageFilter.GaussianBlur(1.0))),
 }
 
