@@ -25,6 +25,7 @@
  * sharp does I/O-free work here (bytes in, pixels out), so this file stays an engine.
  */
 import sharp, { type Metadata } from 'sharp';
+import { noteText } from './notes.ts';
 import type { RgbImage } from './preprocess.ts';
 import { MAX_INPUT_PIXELS } from './preprocess.ts';
 import { MIN_SIDE } from './quality.ts';
@@ -150,10 +151,10 @@ export async function decodeForAnalysis(bytes: Uint8Array, limits: DecodeLimits 
 
   const notes: string[] = [];
   if (meta.space === 'cmyk') {
-    notes.push('converted from CMYK');
+    notes.push(noteText({ kind: 'cmyk' }));
   }
   if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char') {
-    notes.push(`${meta.depth === 'ushort' || meta.depth === 'short' ? '16' : 'high'}-bit reduced to 8-bit`);
+    notes.push(noteText({ kind: 'reduced-bit-depth', bits: meta.depth === 'ushort' || meta.depth === 'short' ? '16' : 'high' }));
   }
   if (meta.hasAlpha) {
     const share = await transparentShare(bytes, maxPixels);
@@ -166,11 +167,11 @@ export async function decodeForAnalysis(bytes: Uint8Array, limits: DecodeLimits 
         `${formatShare(share)} of the image is transparent, so part of the photograph is missing (a cut-out or an edited image). Upload the original photograph.`,
       );
     }
-    notes.push(share > 0 ? `alpha channel flattened onto black (${formatShare(share)} transparent)` : 'alpha channel fully opaque, dropped');
+    notes.push(noteText(share > 0 ? { kind: 'alpha-flattened', transparent: formatShare(share) } : { kind: 'alpha-dropped' }));
   }
   const scale = Math.min(1, maxSide / Math.max(width, height));
   if (scale < 1) {
-    notes.push(`downscaled from ${width}×${height} for analysis`);
+    notes.push(noteText({ kind: 'downscaled', width, height }));
   }
 
   // 2. Pixels. The same steps as preprocess.ts's decodeImage (EXIF rotation, sRGB, 8-bit),

@@ -10,6 +10,7 @@
  * in preprocess.test.ts holds them together). Pure.
  */
 import type { DecodedImage } from './decode.ts';
+import { noteText } from './notes.ts';
 import type { RgbImage } from './preprocess.ts';
 
 /** A pixel is dark when its Rec. 709 luma is below this (0-255). */
@@ -90,6 +91,6 @@ export function decodedFieldOfView(img: DecodedImage): DecodedImage {
     ...image,
     originalWidth,
     originalHeight,
-    notes: [...img.notes, `cropped to the dermatoscope's round field (${originalWidth}×${originalHeight} of ${img.originalWidth}×${img.originalHeight} pixels)`],
+    notes: [...img.notes, noteText({ kind: 'field-of-view', width: originalWidth, height: originalHeight, ofWidth: img.originalWidth, ofHeight: img.originalHeight })],
   };
 }

@@ -17,6 +17,7 @@ import {
   calibrationSourceText,
   diameterText,
   formatProbability,
+  noteSentence,
   retakeKey,
   checkText,
   seesAi,
@@ -284,7 +285,7 @@ function Reveal({ examId, analysis }: { examId: string; analysis: Accepted }) {
           </Text>
           <List size="sm" data-testid="lesion-quality-notes">
             {analysis.quality.notes.map((n) => (
-              <List.Item key={n}>{n}</List.Item>
+              <List.Item key={n}>{noteSentence(n, t, lang)}</List.Item>
             ))}
           </List>
         </>

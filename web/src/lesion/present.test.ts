@@ -3,6 +3,7 @@ import { LESION_CLASSES, LESION_ACTIONS } from '../../../src/lesion/model-card.t
 import { REJECTION_REASONS, type Uncertainty } from '../../../src/lesion/types.ts';
 import { GATE_CHECK } from '../../../src/lesion/content-gate.ts';
 import { CHECK_REASONS } from '../../../src/lesion/quality.ts';
+import { noteText, PICTURE_NOTE_KINDS } from '../../../src/lesion/notes.ts';
 import { en } from '../i18n/en.ts';
 import { es } from '../i18n/es.ts';
 import {
@@ -17,6 +18,7 @@ import {
   formatProbability,
   formatProbabilityChange,
   formatRate,
+  noteSentence,
   parsePixelsPerMm,
   parseThresholdPercent,
   probabilityBars,
@@ -174,6 +176,21 @@ describe('failed quality measurements in the user’s language', () => {
       expect(translator(en).has(retakeKey(reason)), `en: ${reason}`).toBe(true);
       expect(translator(es).has(retakeKey(reason)), `es: ${reason}`).toBe(true);
     }
+  });
+
+  it('says every note about the picture in English and Spanish, numbers in the reader\'s format', () => {
+    const en_ = translator(en);
+    const es_ = translator(es);
+    for (const kind of PICTURE_NOTE_KINDS) {
+      expect(en_.has(`lesion.notes.${kind}`), `en: ${kind}`).toBe(true);
+      expect(es_.has(`lesion.notes.${kind}`), `es: ${kind}`).toBe(true);
+    }
+    const fov = noteText({ kind: 'field-of-view', width: 1412, height: 1410, ofWidth: 4032, ofHeight: 3024 });
+    expect(noteSentence(fov, es_.tr, 'es')).toBe('Recortada al campo redondo del dermatoscopio (1412×1410 de 4032×3024 píxeles): se dejó fuera el marco negro.');
+    expect(noteSentence(fov, en_.tr, 'en')).toBe('Cropped to the dermatoscope’s round field (1,412×1,410 of 4,032×3,024 pixels): the black frame around it was left out.');
+    expect(noteSentence(noteText({ kind: 'alpha-flattened', transparent: '0.6 %' }), es_.tr, 'es')).toBe('El borde transparente (0,6 % de la imagen) se rellenó de negro.');
+    expect(noteSentence(noteText({ kind: 'reduced-bit-depth', bits: 'high' }), es_.tr, 'es')).toBe('Reducida de más de 8 a 8 bits por canal.');
+    expect(noteSentence('a note from a newer server', es_.tr, 'es')).toBe('a note from a newer server');
   });
 
   it('has an English and a Spanish name for every measure the server reports', () => {

@@ -7,6 +7,7 @@
 import type { LesionAction, LesionClass } from '../../../src/lesion/model-card.ts';
 import { formatNumber } from '../fhir/display.ts';
 import type { LesionFeatures, RejectionReason, Uncertainty } from '../../../src/lesion/types.ts';
+import { parseNote } from '../../../src/lesion/notes.ts';
 
 /** A translate function (i18next's `t`, loosened so pure code can take it). */
 export type Translate = (key: string, params?: Record<string, unknown>) => string;
@@ -185,6 +186,28 @@ export function checkText(c: FailedCheck, t: Translate, has: (key: string) => bo
     value: formatNumber(c.value, lang, digits),
     limit: formatNumber(c.limit, lang, digits),
   });
+}
+
+/**
+ * A picture note ("downscaled from 4000×3000 for analysis") in the reader's language; a
+ * sentence the server's notes.ts did not write shows as the server said it.
+ */
+export function noteSentence(text: string, t: Translate, lang: string): string {
+  const note = parseNote(text);
+  if (!note) return text;
+  const n = (v: number) => formatNumber(v, lang, 0);
+  switch (note.kind) {
+    case 'reduced-bit-depth':
+      return t('lesion.notes.reduced-bit-depth', { bits: note.bits === '16' ? '16' : t('lesion.notes.highBits') });
+    case 'alpha-flattened':
+      return t('lesion.notes.alpha-flattened', { transparent: note.transparent.replace('.', lang.startsWith('es') ? ',' : '.') });
+    case 'downscaled':
+      return t('lesion.notes.downscaled', { width: n(note.width), height: n(note.height) });
+    case 'field-of-view':
+      return t('lesion.notes.field-of-view', { width: n(note.width), height: n(note.height), ofWidth: n(note.ofWidth), ofHeight: n(note.ofHeight) });
+    default:
+      return t(`lesion.notes.${note.kind}`);
+  }
 }
 
 /** The translation key of a rejection reason's retake guidance. */
