@@ -15,6 +15,7 @@ import type { DecodedImage } from './decode.ts';
 import type { QualityCheck, QualityReport, RejectionReason } from './types.ts';
 import { REJECTION_REASONS } from './types.ts';
 import type { RgbImage } from './preprocess.ts';
+import { reachableFromEdge } from './edge-flood.ts';
 import { FOV_DARK } from './field-of-view.ts';
 
 /**
@@ -284,30 +285,7 @@ const FIELD_EDGE = 6;
  */
 export function outsideField(y: Float32Array, width: number, height: number): Uint8Array {
   const n = width * height;
-  const frame = new Uint8Array(n);
-  const stack: number[] = [];
-  const visit = (i: number) => {
-    if (!frame[i] && y[i]! < FOV_DARK) {
-      frame[i] = 1;
-      stack.push(i);
-    }
-  };
-  for (let x = 0; x < width; x++) {
-    visit(x);
-    visit((height - 1) * width + x);
-  }
-  for (let r = 0; r < height; r++) {
-    visit(r * width);
-    visit(r * width + width - 1);
-  }
-  while (stack.length) {
-    const i = stack.pop()!;
-    const x = i % width;
-    if (x > 0) visit(i - 1);
-    if (x < width - 1) visit(i + 1);
-    if (i >= width) visit(i - width);
-    if (i < n - width) visit(i + width);
-  }
+  const frame = reachableFromEdge(width, height, (i) => y[i]! < FOV_DARK);
   if (!frame.includes(1)) return frame; // no frame: nothing to grow
   // Square dilation, one axis at a time.
   const grow = (src: Uint8Array, alongX: boolean): Uint8Array => {

@@ -16,6 +16,7 @@
  */
 import { contourPerimeter } from './abcd.ts';
 import type { RgbImage } from './preprocess.ts';
+import { reachableFromEdge } from './edge-flood.ts';
 
 /** The longer side of the working copy, in pixels. */
 export const SEGMENT_MAX_SIDE = 256;
@@ -210,31 +211,7 @@ function components(mask: Uint8Array, w: number, h: number): { labels: Int32Arra
 
 /** Fill holes: skin pixels that cannot reach the frame's edge (4-connected) become lesion. */
 export function fillHoles(mask: Uint8Array, w: number, h: number): Uint8Array {
-  const outside = new Uint8Array(w * h);
-  const stack: number[] = [];
-  const seed = (p: number) => {
-    if (mask[p] === 0 && outside[p] === 0) {
-      outside[p] = 1;
-      stack.push(p);
-    }
-  };
-  for (let x = 0; x < w; x++) {
-    seed(x);
-    seed((h - 1) * w + x);
-  }
-  for (let y = 0; y < h; y++) {
-    seed(y * w);
-    seed(y * w + w - 1);
-  }
-  while (stack.length) {
-    const p = stack.pop()!;
-    const x = p % w;
-    const y = (p - x) / w;
-    if (x > 0) seed(p - 1);
-    if (x < w - 1) seed(p + 1);
-    if (y > 0) seed(p - w);
-    if (y < h - 1) seed(p + w);
-  }
+  const outside = reachableFromEdge(w, h, (p) => mask[p] === 0);
   const out = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) out[i] = outside[i] ? 0 : 1;
   return out;
