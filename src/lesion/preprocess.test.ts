@@ -29,6 +29,16 @@ function channelMeans(t: Float32Array): number[] {
   return [0, 1, 2].map((c) => t.subarray(c * plane, (c + 1) * plane).reduce((a, b) => a + b, 0) / plane);
 }
 
+/** Every sampled value and each channel mean within TOLERANCE of what Python computed. */
+function expectPythonTensor(tensor: Float32Array, sample: number[], stride: number, channelMean: number[]): void {
+  let worst = 0;
+  sample.forEach((v, i) => {
+    worst = Math.max(worst, Math.abs(tensor[i * stride]! - v));
+  });
+  expect(worst).toBeLessThan(TOLERANCE);
+  channelMeans(tensor).forEach((m, c) => expect(Math.abs(m - channelMean[c]!)).toBeLessThan(TOLERANCE));
+}
+
 async function expectInvalidImage(p: Promise<unknown>): Promise<AppError> {
   const e = await p.then(
     () => null,
@@ -50,12 +60,7 @@ describe('preprocessing matches training (Python) on the fixtures', () => {
       const { tensor, width, height } = await preprocessImage(fs.readFileSync(path.join(FIXTURES, f.file)));
       expect([width, height]).toEqual([f.width, f.height]);
       expect(tensor.length).toBe(3 * 224 * 224);
-      let worst = 0;
-      f.sample.forEach((v, i) => {
-        worst = Math.max(worst, Math.abs(tensor[i * expected.sample_stride]! - v));
-      });
-      expect(worst).toBeLessThan(TOLERANCE);
-      channelMeans(tensor).forEach((m, c) => expect(Math.abs(m - f.channel_mean[c]!)).toBeLessThan(TOLERANCE));
+      expectPythonTensor(tensor, f.sample, expected.sample_stride, f.channel_mean);
     });
   }
 
@@ -92,12 +97,7 @@ describe("preprocessing matches training (Python) on a phone attachment's round 
 
   it(`gives the same tensor as Python, every sampled value within ${TOLERANCE}`, async () => {
     const { tensor } = await preprocessImage(fs.readFileSync(path.join(FIXTURES, field.file)));
-    let worst = 0;
-    field.sample.forEach((v, i) => {
-      worst = Math.max(worst, Math.abs(tensor[i * field.sample_stride]! - v));
-    });
-    expect(worst).toBeLessThan(TOLERANCE);
-    channelMeans(tensor).forEach((m, c) => expect(Math.abs(m - field.channel_mean[c]!)).toBeLessThan(TOLERANCE));
+    expectPythonTensor(tensor, field.sample, field.sample_stride, field.channel_mean);
   });
 
   it('shows the model the lesion at the scale of the plain image, not shrunk inside the frame', async () => {
