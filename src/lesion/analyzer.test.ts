@@ -141,6 +141,10 @@ describe("analyzer on a phone attachment's picture (field-of-view.jpg: ham-nv.jp
     // The frame adds JPEG noise and black corners only: the verdict stays the plain image's.
     expect(Math.abs(framed.melanomaProbability - nv.melanomaProbability)).toBeLessThan(0.1);
     expect(framed.suggestion.action).toBe(nv.suggestion.action);
+    // The frame's black corners are not part of the lesion: the same colours, about the same size.
+    expect(framed.features.segmentationReliable).toBe(true);
+    expect(framed.features.colours).toEqual(nv.features.colours);
+    expect(Math.abs(framed.features.diameterPx - nv.features.diameterPx) / nv.features.diameterPx).toBeLessThan(0.15);
   });
 });
 

@@ -10,6 +10,7 @@
  * in preprocess.test.ts holds them together). Pure.
  */
 import type { DecodedImage } from './decode.ts';
+import { reachableFromEdge } from './edge-flood.ts';
 import { noteText } from './notes.ts';
 import type { RgbImage } from './preprocess.ts';
 
@@ -93,4 +94,42 @@ export function decodedFieldOfView(img: DecodedImage): DecodedImage {
     originalHeight,
     notes: [...img.notes, noteText({ kind: 'field-of-view', width: originalWidth, height: originalHeight, ofWidth: img.originalWidth, ofHeight: img.originalHeight })],
   };
+}
+
+/** How far (pixels of a 224-256 px working copy) the frame mask reaches into a field's soft edge. */
+const FIELD_EDGE = 6;
+
+/**
+ * The black frame around a dermatoscope's round field: dark pixels (luma below FOV_DARK)
+ * connected to the image's edge, grown by FIELD_EDGE pixels over the field's soft edge.
+ * A dark lesion inside the field is not connected to the edge, so it stays in. 1 = outside.
+ */
+export function outsideField(y: Float32Array, width: number, height: number): Uint8Array {
+  const n = width * height;
+  const frame = reachableFromEdge(width, height, (i) => y[i]! < FOV_DARK);
+  if (!frame.includes(1)) return frame; // no frame: nothing to grow
+  // Square dilation, one axis at a time.
+  const grow = (src: Uint8Array, alongX: boolean): Uint8Array => {
+    const out = new Uint8Array(n);
+    for (let r = 0; r < height; r++) {
+      for (let x = 0; x < width; x++) {
+        if (!src[r * width + x]) continue;
+        const lo = (alongX ? x : r) - FIELD_EDGE;
+        const hi = (alongX ? x : r) + FIELD_EDGE;
+        const lim = alongX ? width - 1 : height - 1;
+        for (let k = Math.max(0, lo); k <= Math.min(lim, hi); k++) out[alongX ? r * width + k : k * width + x] = 1;
+      }
+    }
+    return out;
+  };
+  return grow(grow(frame, true), false);
+}
+
+/**
+ * Whether a frame mask is a dermatoscope's frame: it holds at least three of the four
+ * corners. A dark lesion that touches one side of the picture is not a frame.
+ */
+export function isFrame(outside: Uint8Array, width: number, height: number): boolean {
+  const corners = [0, width - 1, (height - 1) * width, height * width - 1];
+  return corners.filter((i) => outside[i] === 1).length >= 3;
 }

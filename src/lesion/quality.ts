@@ -15,8 +15,7 @@ import type { DecodedImage } from './decode.ts';
 import type { QualityCheck, QualityReport, RejectionReason } from './types.ts';
 import { REJECTION_REASONS } from './types.ts';
 import type { RgbImage } from './preprocess.ts';
-import { reachableFromEdge } from './edge-flood.ts';
-import { FOV_DARK } from './field-of-view.ts';
+import { outsideField } from './field-of-view.ts';
 
 /**
  * Least shorter side, in pixels. The model's input is 224 px; a shorter side of 112 px
@@ -180,7 +179,7 @@ function toBytes(f: Float32Array): Uint8Array {
 }
 
 /** Rec. 709 luma of gamma-encoded RGB. */
-function lumaPlane(img: RgbImage): Float32Array {
+export function lumaPlane(img: RgbImage): Float32Array {
   const n = img.width * img.height;
   const y = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -273,35 +272,6 @@ export function blurEffect(y: Float32Array, width: number, height: number, taps 
   }
   // No variation along either axis: a flat image, no detail at all.
   return measured ? worst : 1;
-}
-
-/** How far (working-copy pixels) the frame mask reaches into a field's soft edge. */
-const FIELD_EDGE = 6;
-
-/**
- * The black frame around a dermatoscope's round field: dark pixels (luma below FOV_DARK)
- * connected to the image's edge, grown by FIELD_EDGE pixels over the field's soft edge.
- * A dark lesion inside the field is not connected to the edge, so it stays in. 1 = outside.
- */
-export function outsideField(y: Float32Array, width: number, height: number): Uint8Array {
-  const n = width * height;
-  const frame = reachableFromEdge(width, height, (i) => y[i]! < FOV_DARK);
-  if (!frame.includes(1)) return frame; // no frame: nothing to grow
-  // Square dilation, one axis at a time.
-  const grow = (src: Uint8Array, alongX: boolean): Uint8Array => {
-    const out = new Uint8Array(n);
-    for (let r = 0; r < height; r++) {
-      for (let x = 0; x < width; x++) {
-        if (!src[r * width + x]) continue;
-        const lo = (alongX ? x : r) - FIELD_EDGE;
-        const hi = (alongX ? x : r) + FIELD_EDGE;
-        const lim = alongX ? width - 1 : height - 1;
-        for (let k = Math.max(0, lo); k <= Math.min(lim, hi); k++) out[alongX ? r * width + k : k * width + x] = 1;
-      }
-    }
-    return out;
-  };
-  return grow(grow(frame, true), false);
 }
 
 /**

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RgbImage } from './preprocess.ts';
+import { cropToFieldOfView } from './field-of-view.ts';
+import { decodeImage, type RgbImage } from './preprocess.ts';
 import { fillHoles, otsuThreshold, segmentLesion, shrink } from './segment.ts';
 
 const SKIN: [number, number, number] = [222, 172, 150];
@@ -37,6 +40,19 @@ describe('segmentLesion', () => {
     expect(seg.image.width).toBe(250);
     expect(seg.reliable).toBe(true);
     expect(seg.areaFraction).toBeCloseTo((Math.PI * 200 * 200) / (1000 * 800), 1);
+  });
+
+  it("leaves the frame out on a real picture: ham-nv.jpg in a phone attachment's field (field-of-view.jpg)", async () => {
+    const img = cropToFieldOfView(await decodeImage(fs.readFileSync(path.resolve(import.meta.dirname, '../../test/fixtures/lesion/field-of-view.jpg')))).image;
+    const seg = segmentLesion(img);
+    expect(seg.problems).toEqual([]);
+    const { width: w, height: h } = seg.image;
+    for (const corner of [0, w - 1, (h - 1) * w, h * w - 1]) expect(seg.mask[corner]).toBe(0);
+  });
+
+  it('keeps a dark lesion that touches one side: one dark side is not a frame', () => {
+    const seg = segmentLesion(paint(200, 150, (x, y) => (x < 70 && y > 40 && y < 110 ? [10, 8, 8] : null)));
+    expect(seg.mask[75 * 200 + 30]).toBe(1);
   });
 
   it('keeps the lesion nearest the centre, not a larger dark blot in a corner', () => {

@@ -17,6 +17,8 @@
 import { contourPerimeter } from './abcd.ts';
 import type { RgbImage } from './preprocess.ts';
 import { reachableFromEdge } from './edge-flood.ts';
+import { isFrame, outsideField } from './field-of-view.ts';
+import { lumaPlane } from './quality.ts';
 
 /** The longer side of the working copy, in pixels. */
 export const SEGMENT_MAX_SIDE = 256;
@@ -218,6 +220,12 @@ export function fillHoles(mask: Uint8Array, w: number, h: number): Uint8Array {
 }
 
 /** Segment the lesion in a decoded image (any size). */
+/** The black frame of a round field (field-of-view.ts), or null when the picture has none. */
+function dermatoscopeFrame(img: RgbImage): Uint8Array | null {
+  const outside = outsideField(lumaPlane(img), img.width, img.height);
+  return isFrame(outside, img.width, img.height) ? outside : null;
+}
+
 export function segmentLesion(img: RgbImage): Segmentation {
   const { image, scale } = shrink(img);
   const { width: w, height: h } = image;
@@ -228,9 +236,12 @@ export function segmentLesion(img: RgbImage): Segmentation {
   const hairless = greyClose(blue, w, h, Math.max(1, Math.round(long / 128)));
   const blur = Math.max(1, Math.round(long / 64));
   const smooth = boxBlur(boxBlur(hairless, w, h, blur), w, h, blur);
-  const t = otsuThreshold(smooth);
+  // A dermatoscope's black frame around a round field is neither lesion nor skin: it is left
+  // out of the threshold and of the mask (else its corners join the lesion as "black").
+  const frame = dermatoscopeFrame(image);
+  const t = otsuThreshold(frame ? smooth.filter((_, i) => frame[i] === 0) : smooth);
   let mask: Uint8Array = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) mask[i] = smooth[i]! <= t ? 1 : 0;
+  for (let i = 0; i < w * h; i++) mask[i] = smooth[i]! <= t && !frame?.[i] ? 1 : 0;
   // Opening drops specks and threads left after the hair closing; closing bridges small gaps.
   const r = Math.max(1, Math.round(Math.min(w, h) / 100));
   mask = morph(morph(mask, w, h, r, 'min'), w, h, r, 'max');
