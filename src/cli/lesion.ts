@@ -16,6 +16,7 @@ import { LESION_CLASSES, type LesionClass, type ModelCard } from '../lesion/mode
 import { metricSet, type MetricSet, type ScoredImage } from '../lesion/metrics.ts';
 import type { LesionAnalysis, LesionFeatures, ModelRef, Uncertainty } from '../lesion/types.ts';
 import { createRng } from '../platform/seed/prng.ts';
+import { parseNote } from '../lesion/notes.ts';
 
 const say = (text: string): void => void process.stderr.write(`${text}\n`);
 
@@ -358,7 +359,16 @@ export interface EvaluateReport {
   data: string;
   model: ModelRef;
   calibration: string;
-  images: { listed: number; scored: number; rejected: number; unreadable: number; skippedLabels: number; rejectedByReason: Record<string, number> };
+  images: {
+    listed: number;
+    scored: number;
+    rejected: number;
+    unreadable: number;
+    skippedLabels: number;
+    rejectedByReason: Record<string, number>;
+    /** Scored images cropped to a dermatoscope's round field first (null without the gate: the model-only path does not report it). */
+    croppedToField: number | null;
+  };
   options: { tta: boolean; gate: boolean; limit: number | null; seed: number; bootstrap: number };
   caveats: string[];
   metrics: { overall: MetricSet; histopathology_confirmed: MetricSet | null; by_source: Record<string, MetricSet> };
@@ -392,6 +402,7 @@ async function evaluate(opts: EvaluateCliOptions): Promise<void> {
     const scored: (ScoredImage & { histopathology: boolean; source: string })[] = [];
     const rejectedByReason: Record<string, number> = {};
     let unreadableCount = 0;
+    let croppedToField = 0;
     const bar = progress(chosen.length, 'images');
     for (const [i, im] of chosen.entries()) {
       const read = readImage(im.path);
@@ -401,6 +412,7 @@ async function evaluate(opts: EvaluateCliOptions): Promise<void> {
       } else if (gate) {
         const a = await analyzer.analyze(read.bytes, { tta, heatmap: false, outline: false });
         if (a.status === 'ok') {
+          if (a.quality.notes.some((n) => parseNote(n)?.kind === 'field-of-view')) croppedToField++;
           scored.push({ probabilities: LESION_CLASSES.map((c) => a.probabilities[c]), label: im.label, group: im.group, histopathology: im.histopathology, source: im.source });
         } else {
           rejectedByReason[a.reason] = (rejectedByReason[a.reason] ?? 0) + 1;
@@ -426,6 +438,7 @@ async function evaluate(opts: EvaluateCliOptions): Promise<void> {
       listed: chosen.length,
       rejectedByReason,
       unreadable: unreadableCount,
+      croppedToField: gate ? croppedToField : null,
       skippedLabels: skipped,
       options: { tta, gate, limit, seed, bootstrap: reps },
     });
@@ -438,7 +451,7 @@ function buildReport(
   data: string,
   card: ModelCard,
   scored: (ScoredImage & { histopathology: boolean; source: string })[],
-  info: { listed: number; rejectedByReason: Record<string, number>; unreadable: number; skippedLabels: number; options: EvaluateReport['options'] },
+  info: { listed: number; rejectedByReason: Record<string, number>; unreadable: number; croppedToField: number | null; skippedLabels: number; options: EvaluateReport['options'] },
 ): EvaluateReport {
   const thresholds = {
     refer: card.operating_points.find((o) => o.action === 'refer')!.melanoma_threshold,
@@ -470,6 +483,7 @@ function buildReport(
       rejected,
       unreadable: info.unreadable,
       skippedLabels: info.skippedLabels,
+      croppedToField: info.croppedToField,
       rejectedByReason: info.rejectedByReason,
     },
     options: info.options,
@@ -524,7 +538,8 @@ function formatReport(r: EvaluateReport): string {
   const lines = [
     `${r.model.name} ${r.model.version} on ${r.data}: ${r.images.scored} of ${r.images.listed} images scored` +
       `${r.images.rejected ? `; ${r.images.rejected} rejected by the quality gate (${rejected})` : ''}` +
-      `${r.images.unreadable ? `; ${r.images.unreadable} unreadable` : ''}.`,
+      `${r.images.unreadable ? `; ${r.images.unreadable} unreadable` : ''}.` +
+      `${r.images.croppedToField ? ` ${r.images.croppedToField} ${r.images.croppedToField === 1 ? 'was' : 'were'} cropped to the dermatoscope's round field first.` : ''}`,
     `Calibration: ${r.calibration}; ${r.options.tta ? 'with' : 'without'} test-time augmentation; AUC CIs from ${r.options.bootstrap} lesion-level bootstrap resamples.`,
     ...r.caveats.map((c) => `Note: ${c}`),
     ...table('Overall', r.metrics.overall, r.card.overall as CardSet),

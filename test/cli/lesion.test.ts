@@ -136,8 +136,8 @@ describe('wellage lesion evaluate', { timeout: 240_000 }, () => {
   let referThreshold: number;
   beforeAll(async () => {
     // A tiny folder in the ../shared/data/dermoscopy layout, from the fixtures: 5 melanoma
-    // images of 4 lesions (ham-mel), 6 others (3 nv, 2 bkl, 1 bcc).
-    const files = ['ham-mel.jpg', 'ham-nv.jpg', 'isic-bkl.jpg', 'large-640x480.jpg'];
+    // images of 4 lesions (ham-mel), 7 others (3 nv, 1 nv in a phone attachment's frame, 2 bkl, 1 bcc).
+    const files = ['ham-mel.jpg', 'ham-nv.jpg', 'isic-bkl.jpg', 'large-640x480.jpg', 'field-of-view.jpg'];
     const scored = await wellage(['lesion', 'analyze', '--json', ...files.map((f) => path.join(FIX, f))]);
     for (const line of scored.stdout.trim().split('\n')) {
       const r = JSON.parse(line) as { file: string; melanoma_probability: number };
@@ -156,6 +156,7 @@ describe('wellage lesion evaluate', { timeout: 240_000 }, () => {
     [0, 1, 2].forEach((i) => add(`N${i}`, `N${i}`, 'ham-nv.jpg', 'nv', 'follow_up', 'clinic-a'));
     [0, 1].forEach((i) => add(`K${i}`, `K${i}`, 'isic-bkl.jpg', 'bkl', 'histo', 'clinic-b'));
     add('B0', 'B0', 'large-640x480.jpg', 'bcc', 'histo', 'clinic-b');
+    add('F0', 'F0', 'field-of-view.jpg', 'nv', 'follow_up', 'clinic-a');
     rows.push('S0,S0,scc,histo,60,male,face,clinic-b'); // not one of the 7 classes: skipped
     rows.push('X0,X0,nv,histo,60,male,face,clinic-b'); // listed, but no image file
     fs.writeFileSync(path.join(data, 'labels.csv'), `${rows.join('\n')}\n`);
@@ -165,12 +166,12 @@ describe('wellage lesion evaluate', { timeout: 240_000 }, () => {
     const r = await wellage(['lesion', 'evaluate', '--data', data, '--no-gate', '--json', '--bootstrap', '200']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, any>;
-    expect(report.images).toMatchObject({ listed: 12, scored: 11, unreadable: 1, skippedLabels: 1 });
+    expect(report.images).toMatchObject({ listed: 13, scored: 12, unreadable: 1, skippedLabels: 1, croppedToField: null });
     const o = report.metrics.overall;
-    expect(o).toMatchObject({ n_images: 11, n_lesions: 10, n_melanoma: 5 });
-    // The 5 melanomas are one image; the 6 others three. AUC and the refer point follow from
-    // their scores, as the card computes them.
-    const others = [...Array(3).fill(pMel['ham-nv.jpg']), ...Array(2).fill(pMel['isic-bkl.jpg']), pMel['large-640x480.jpg']] as number[];
+    expect(o).toMatchObject({ n_images: 12, n_lesions: 11, n_melanoma: 5 });
+    // The 5 melanomas are one image; the 7 others four. AUC and the refer point follow from
+    // their scores, as the card computes them (the model-only path crops the frame too).
+    const others = [...Array(3).fill(pMel['ham-nv.jpg']), ...Array(2).fill(pMel['isic-bkl.jpg']), pMel['large-640x480.jpg'], pMel['field-of-view.jpg']] as number[];
     const mel = pMel['ham-mel.jpg']!;
     const auc = others.reduce((n, p) => n + (mel > p ? 1 : mel === p ? 0.5 : 0), 0) / others.length;
     expect(o.melanoma_auc.value).toBeCloseTo(auc, 4);
@@ -188,6 +189,7 @@ describe('wellage lesion evaluate', { timeout: 240_000 }, () => {
     const r = await wellage(['lesion', 'evaluate', '--data', data, '--bootstrap', '100']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/images scored/);
+    expect(r.stdout).toMatch(/ 1 was cropped to the dermatoscope's round field first\./);
     expect(r.stdout).toMatch(/this folder\s+model card \(test split\)/);
     expect(r.stdout).toMatch(/melanoma AUC \(95% CI\)/);
     expect(r.stdout).toMatch(/Histopathology-confirmed/);
