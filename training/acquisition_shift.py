@@ -124,6 +124,27 @@ def ruler(img: Image.Image) -> Image.Image:
     return out
 
 
+def hairs(n: int):
+    """A hairy site: n dark hairs (quadratic Bezier curves, 1-2 px) across the picture; the
+    training augmentation draws 1-12 (augment.hair). Seeded by the pixels, so repeatable."""
+
+    def draw_hairs(img: Image.Image) -> Image.Image:
+        a = np.asarray(img)
+        rng = np.random.default_rng(int(a.sum(dtype=np.int64)) % (2**32))
+        out = img.copy()
+        draw = ImageDraw.Draw(out)
+        w, h = img.size
+        t = np.linspace(0, 1, 60)[:, None]
+        for _ in range(n):
+            pts = rng.random((3, 2)) * np.array([w, h]) * 1.4 - np.array([w, h]) * 0.2
+            curve = (1 - t) ** 2 * pts[0] + 2 * (1 - t) * t * pts[1] + t**2 * pts[2]
+            shade = int(20 + rng.random() * 50)
+            draw.line([tuple(p) for p in curve], fill=(shade, int(shade * 0.8), int(shade * 0.7)), width=int(rng.integers(1, 3)))
+        return out
+
+    return draw_hairs
+
+
 # name -> (what a clinic would recognise, the transform). 'original' is the unchanged bytes.
 SHIFTS = {
     "original": ("the test images as they are", None),
@@ -137,6 +158,8 @@ SHIFTS = {
     "brighter": ("half a stop over-exposed (linear light x1.4)", lambda im: exposure(im, 1.4)),
     "ink-marks": ("violet skin-marker arcs around the lesion", ink_marks),
     "ruler": ("a paper ruler along the bottom edge", ruler),
+    "hair-8": ("some hair: 8 dark hairs across the picture (within the training augmentation's 1-12)", hairs(8)),
+    "hair-25": ("a very hairy site: 25 dark hairs across the picture", hairs(25)),
     "soft-focus": ("slightly out of focus (Gaussian blur, sigma 1 px)", lambda im: im.filter(ImageFilter.GaussianBlur(1.0))),
 }
 

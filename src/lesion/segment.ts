@@ -104,7 +104,7 @@ function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Arr
  * than 2r+1 pixels, such as hairs, before thresholding; the idea of DullRazor (Lee et al.,
  * Comput Biol Med 27(6):533-543, 1997) without its inpainting step.
  */
-function greyClose(src: Float32Array, w: number, h: number, r: number): Float32Array {
+export function greyClose(src: Float32Array, w: number, h: number, r: number): Float32Array {
   const pass = (a: Float32Array, horizontal: boolean, max: boolean): Float32Array => {
     const out = new Float32Array(w * h);
     for (let y = 0; y < h; y++) {
