@@ -6,7 +6,7 @@
  * by scripts/measure-quality-gate.ts --fit, and the least probability mass an image must
  * put on it. A photo of something else puts its mass elsewhere (tabby, wig, envelope, ...).
  *
- * Hair is the exception that proves the rule: long dark hairs across a lesion pull the
+ * Hair fools it: long dark hairs across a lesion pull the
  * classifier towards "chainlink fence" and "spider web" (on copies of the test split with 5
  * or 10 synthetic hairs the gate refused 16 % and 46 %). An image whose first look fails is
  * looked at a second time with thin dark lines removed (a greyscale closing, the idea of
