@@ -105,7 +105,6 @@ def write_fixtures(outdir: str, records, split, model, temperature: float, thres
     }
 
 
-
 def write_field_of_view_fixture(outdir: str) -> None:
     """`field-of-view.jpg`: ham-nv.jpg as a phone-mounted dermatoscope would deliver it (its
     round field in the middle 55 % of a black frame; training/acquisition_shift.py), and in

@@ -7,6 +7,7 @@
 import type { RgbImage } from './preprocess.ts';
 import type { Segmentation } from './segment.ts';
 import type { LesionFeatures } from './types.ts';
+import { shadesOfGrayIlluminant } from './colour-constancy.ts';
 
 /** The six dermoscopic colours of the ABCD rule (Stolz 1994; Argenziano et al., J Am Acad Dermatol 39:421-426, 1998). */
 export const DERMOSCOPIC_COLOURS = ['white', 'red', 'light brown', 'dark brown', 'blue-grey', 'black'] as const;
@@ -248,14 +249,8 @@ export function maxFeret(mask: Uint8Array, w: number, h: number): number {
 export function shadesOfGray(image: RgbImage, p = 6): Float32Array {
   const n = image.width * image.height;
   const out = new Float32Array(n * 3);
-  const e = [0, 0, 0];
-  for (let c = 0; c < 3; c++) {
-    let acc = 0;
-    for (let i = 0; i < n; i++) acc += (image.data[i * 3 + c]! / 255) ** p;
-    e[c] = Math.max((acc / n) ** (1 / p), 1e-6);
-  }
-  const rms = Math.sqrt((e[0]! ** 2 + e[1]! ** 2 + e[2]! ** 2) / 3);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.min(1, image.data[i * 3 + c]! / 255 / (e[c]! / rms));
+  const e = shadesOfGrayIlluminant((c, i) => image.data[i * 3 + c]! / 255, n, p);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.min(1, image.data[i * 3 + c]! / 255 / e[c]!);
   return out;
 }
 

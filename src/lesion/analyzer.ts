@@ -20,7 +20,7 @@ import { sha256Hex, type ModelCard } from './model-card.ts';
 import { occludedBatch, occlusionGrid, occlusionMap, OCCLUSION_BATCH } from './occlusion.ts';
 import { heatmapOverlay, outlineOverlay } from './overlay.ts';
 import { encodePicture } from './pictures.ts';
-import { preprocessImage, toModelInput } from './preprocess.ts';
+import { fieldToModelInput, preprocessImage } from './preprocess.ts';
 import { assessQuality, rejectionMessage } from './quality.ts';
 import { openLesionModel, type ModelRunner } from './runner.ts';
 import { segmentLesion } from './segment.ts';
@@ -135,7 +135,7 @@ export function createLesionAnalyzer(runner: ModelRunner, gate: ContentGate | nu
       }
     }
 
-    const input = toModelInput(image, runner.spec);
+    const input = fieldToModelInput(image, runner.spec);
     const tta = options.tta ?? true;
     const n = tta ? TTA_VIEWS : 1;
     const preds = await runner.predict(tta ? dihedralViews(input, size) : input, n);

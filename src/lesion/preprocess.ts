@@ -18,6 +18,7 @@
  */
 import sharp from 'sharp';
 import { invalidField } from '../platform/errors.ts';
+import { shadesOfGrayIlluminant } from './colour-constancy.ts';
 import { cropToFieldOfView } from './field-of-view.ts';
 
 /** The preprocessing numbers, as the model card states them. */
@@ -106,16 +107,21 @@ function axisWeights(inSize: number, outSize: number): { i0: Int32Array; i1: Int
   return { i0, i1, w1 };
 }
 
-/**
- * Steps 1b-6 on decoded pixels: a CHW Float32Array of 3 * size * size values. Step 1b finds
- * nothing to crop on an image already cropped to its field, so the analyzer may crop first.
- */
+/** Steps 1b-6 on decoded pixels: a CHW Float32Array of 3 * size * size values. */
 export function toModelInput(img: RgbImage, spec: PreprocessSpec = DEFAULT_SPEC): Float32Array {
+  return fieldToModelInput(cropToFieldOfView(img).image, spec);
+}
+
+/**
+ * Steps 2-6 on an image already cropped to its field of view (field-of-view.ts; the analyzer
+ * crops once, right after decoding): step 1b would find nothing more to crop.
+ */
+export function fieldToModelInput(img: RgbImage, spec: PreprocessSpec = DEFAULT_SPEC): Float32Array {
   if (img.width < 1 || img.height < 1 || img.data.length !== img.width * img.height * 3) {
     throw invalidField('image', `has ${img.data.length} bytes for ${img.width}x${img.height} RGB`);
   }
   const { size } = spec;
-  const { side, planes } = centreSquare(cropToFieldOfView(img).image, size);
+  const { side, planes } = centreSquare(img, size);
   const ax = axisWeights(side, size);
   const plane = size * size;
   const out = new Float32Array(3 * plane);
@@ -147,19 +153,11 @@ export function toModelInput(img: RgbImage, spec: PreprocessSpec = DEFAULT_SPEC)
   return out;
 }
 
-/** Step 5 in place: divide each channel by its Minkowski p-norm illuminant estimate. */
+/** Step 5 in place: divide each channel by its Shades-of-Gray illuminant estimate. */
 function colourConstancy(x: Float32Array, plane: number, p: number): void {
-  const e = [0, 0, 0];
+  const e = shadesOfGrayIlluminant((c, i) => Math.max(x[c * plane + i]!, 0), plane, p);
   for (let c = 0; c < 3; c++) {
-    let acc = 0;
-    for (let i = c * plane; i < (c + 1) * plane; i++) {
-      acc += Math.max(x[i]!, 0) ** p;
-    }
-    e[c] = Math.max((acc / plane) ** (1 / p), 1e-6);
-  }
-  const rms = Math.sqrt((e[0]! ** 2 + e[1]! ** 2 + e[2]! ** 2) / 3);
-  for (let c = 0; c < 3; c++) {
-    const gain = Math.fround(e[c]! / rms);
+    const gain = Math.fround(e[c]!);
     for (let i = c * plane; i < (c + 1) * plane; i++) {
       x[i] = Math.min(Math.max(x[i]! / gain, 0), 1);
     }

@@ -15,6 +15,7 @@ import type { DecodedImage } from './decode.ts';
 import type { QualityCheck, QualityReport, RejectionReason } from './types.ts';
 import { REJECTION_REASONS } from './types.ts';
 import type { RgbImage } from './preprocess.ts';
+import { shadesOfGrayIlluminant } from './colour-constancy.ts';
 import { outsideField } from './field-of-view.ts';
 
 /**
@@ -285,20 +286,13 @@ const CAST_MAX = 1.35;
 
 /**
  * Per-channel gains that remove the light's colour cast: the inverse of the Shades-of-Gray
- * illuminant estimate (Minkowski p = 6, normalised to unit mean square), the correction the
- * model's preprocessing applies (preprocess.ts, step 5), limited to CAST_MAX either way.
+ * illuminant estimate (p = 6), the correction the model's preprocessing applies
+ * (preprocess.ts, step 5), limited to CAST_MAX either way.
  */
 export function neutralLightGains(img: RgbImage, p = 6): [number, number, number] {
-  const n = img.width * img.height;
-  const e = [0, 0, 0];
-  for (let c = 0; c < 3; c++) {
-    let acc = 0;
-    for (let i = 0; i < n; i++) acc += (img.data[3 * i + c]! / 255) ** p;
-    e[c] = Math.max((acc / Math.max(n, 1)) ** (1 / p), 1e-6);
-  }
-  const rms = Math.sqrt((e[0]! ** 2 + e[1]! ** 2 + e[2]! ** 2) / 3);
+  const e = shadesOfGrayIlluminant((c, i) => img.data[3 * i + c]! / 255, img.width * img.height, p);
   const limit = (g: number) => Math.min(CAST_MAX, Math.max(1 / CAST_MAX, g));
-  return [limit(rms / e[0]!), limit(rms / e[1]!), limit(rms / e[2]!)];
+  return [limit(1 / e[0]), limit(1 / e[1]), limit(1 / e[2])];
 }
 
 /**

@@ -219,13 +219,13 @@ export function fillHoles(mask: Uint8Array, w: number, h: number): Uint8Array {
   return out;
 }
 
-/** Segment the lesion in a decoded image (any size). */
 /** The black frame of a round field (field-of-view.ts), or null when the picture has none. */
 function dermatoscopeFrame(img: RgbImage): Uint8Array | null {
   const outside = outsideField(lumaPlane(img), img.width, img.height);
   return isFrame(outside, img.width, img.height) ? outside : null;
 }
 
+/** Segment the lesion in a decoded image (any size). */
 export function segmentLesion(img: RgbImage): Segmentation {
   const { image, scale } = shrink(img);
   const { width: w, height: h } = image;
