@@ -6,12 +6,12 @@
  * by scripts/measure-quality-gate.ts --fit, and the least probability mass an image must
  * put on it. A photo of something else puts its mass elsewhere (tabby, wig, envelope, ...).
  *
- * Hair fools it: long dark hairs across a lesion pull the
- * classifier towards "chainlink fence" and "spider web" (on copies of the test split with 5
- * or 10 synthetic hairs the gate refused 16 % and 46 %). An image whose first look fails is
- * looked at a second time with thin dark lines removed (a greyscale closing, the idea of
- * DullRazor; segment.ts's greyClose), and passes if that look finds dermoscopy clearly
- * (SECOND_LOOK_MIN). Normal pictures pay for one look; real dermoscopy can only gain.
+ * Hair fools it: long dark hairs across a lesion pull the classifier towards "chainlink
+ * fence" and "spider web" (on copies of the test split with 5 or 10 synthetic hairs the gate
+ * refused 16 % and 46 %). An image whose first look fails is looked at a second time with
+ * thin dark lines removed (a greyscale closing, the idea of DullRazor; segment.ts's
+ * greyClose), and passes if that look finds dermoscopy clearly (SECOND_LOOK_MIN). Normal
+ * pictures pay for one look; real dermoscopy can only gain.
  *
  * I/O (model file, onnxruntime): listed in test/architecture.test.ts's IO_LAYER.
  */
