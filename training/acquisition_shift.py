@@ -126,7 +126,8 @@ def ruler(img: Image.Image) -> Image.Image:
 
 def hairs(n: int):
     """A hairy site: n dark hairs (quadratic Bezier curves, 1-2 px) across the picture; the
-    training augmentation draws 1-12 (augment.hair). Seeded by the pixels, so repeatable."""
+    shipped 3.0.0 model was trained with 1-12 (augment.hair now draws up to 30). Seeded by
+    the pixels, so repeatable."""
 
     def draw_hairs(img: Image.Image) -> Image.Image:
         a = np.asarray(img)
@@ -158,7 +159,7 @@ SHIFTS = {
     "brighter": ("half a stop over-exposed (linear light x1.4)", lambda im: exposure(im, 1.4)),
     "ink-marks": ("violet skin-marker arcs around the lesion", ink_marks),
     "ruler": ("a paper ruler along the bottom edge", ruler),
-    "hair-8": ("some hair: 8 dark hairs across the picture (within the training augmentation's 1-12)", hairs(8)),
+    "hair-8": ("some hair: 8 dark hairs across the picture (within the 1-12 that 3.0.0 was trained with)", hairs(8)),
     "hair-25": ("a very hairy site: 25 dark hairs across the picture", hairs(25)),
     "soft-focus": ("slightly out of focus (Gaussian blur, sigma 1 px)", lambda im: im.filter(ImageFilter.GaussianBlur(1.0))),
 }

@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from augment import augment_batched, hair_bank
+from augment import Overlays, augment_batched, overlay_banks
 from lesion_preprocess import CLASSES, canonical, colour_constancy_fast, load_rgb, normalise
 
 VIEWS = 8
@@ -66,10 +66,10 @@ def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
     return torch.rot90(x, k % 4, dims=(-2, -1))
 
 
-def training_view(canon: torch.Tensor, idx: torch.Tensor, g: torch.Generator, bank: torch.Tensor, device: torch.device) -> torch.Tensor:
+def training_view(canon: torch.Tensor, idx: torch.Tensor, g: torch.Generator, banks: Overlays, device: torch.device) -> torch.Tensor:
     """A fresh augmented view of the uint8 canonical images ``idx`` as model input (channels_last).
     In float32, outside any autocast: the augmentations index-copy into float tensors."""
-    x = augment_batched(canon[idx.to(canon.device)].to(device).float() / 255.0, g, bank)
+    x = augment_batched(canon[idx.to(canon.device)].to(device).float() / 255.0, g, banks)
     return model_input(x).contiguous(memory_format=torch.channels_last)
 
 
@@ -126,7 +126,7 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
     g = torch.Generator().manual_seed(seed)
-    bank = hair_bank(512, canon_train.shape[-1], g, device)
+    banks = overlay_banks(512, canon_train.shape[-1], g, device)
     w_dev = weights.to(device)
     y_dev = y_train.to(device)
     sw_dev = sample_w.to(device)
@@ -144,7 +144,7 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
         total, seen = torch.zeros((), device=device), 0
         for s in range(per_epoch):
             b = perm[s * batch : (s + 1) * batch]
-            x = training_view(canon_train, b, g, bank, device)
+            x = training_view(canon_train, b, g, banks, device)
             bd = b.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 logits = net(x)
@@ -194,7 +194,7 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
         with torch.no_grad():
             avg = {k: v / len(swa_epochs) for k, v in swa_sum.items()}
             net.load_state_dict({**net.state_dict(), **{k: v.to(net.state_dict()[k].dtype) for k, v in avg.items()}})
-        recompute_batchnorm(net, canon_train, g, bank, batch, device)
+        recompute_batchnorm(net, canon_train, g, banks, batch, device)
         lc = tta_logits(net, canon_cal, device)
         score = score_fn(F.softmax(lc - logw, 2).mean(1).numpy(), y_cal, sources_cal)[0]
         log(f"seed {seed}: weight average of epochs {swa_epochs[0]}-{swa_epochs[-1]}: calibration score {score:.4f}")
@@ -202,7 +202,7 @@ def train_full(backbone, canon_train, y_train, sample_w, canon_cal, y_cal, sourc
     return best[1], best[2] + 1, best[3], history, plan["epochs"]
 
 
-def recompute_batchnorm(net: nn.Module, canon_train: torch.Tensor, g: torch.Generator, bank: torch.Tensor, batch: int,
+def recompute_batchnorm(net: nn.Module, canon_train: torch.Tensor, g: torch.Generator, banks: Overlays, batch: int,
                         device: torch.device) -> None:
     """BatchNorm running statistics of averaged weights, from one pass over the training images
     in augmented views (the statistics of the averaged epochs belong to other weights)."""
@@ -216,7 +216,7 @@ def recompute_batchnorm(net: nn.Module, canon_train: torch.Tensor, g: torch.Gene
     with torch.no_grad():
         for s in range(0, len(perm) - batch + 1, batch):
             b = perm[s : s + batch]
-            x = training_view(canon_train, b, g, bank, device)
+            x = training_view(canon_train, b, g, banks, device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 net(x)
     for m in bns:

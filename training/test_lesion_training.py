@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import full_finetune as ff  # noqa: E402
 import stage_remote  # noqa: E402
 import train_lesion as tl  # noqa: E402
-from augment import augment, augment_batched, hair_bank  # noqa: E402
+from augment import augment, augment_batched, hair, ink, layer_bank, overlay_banks, ruler  # noqa: E402
 from lesion_preprocess import CLASSES  # noqa: E402
 
 
@@ -173,13 +173,67 @@ class AugmentTest(unittest.TestCase):
         self.assertEqual(len({tuple(v.flatten().tolist()) for v in views}), 8)
 
 
+class ArtefactTest(unittest.TestCase):
+    """Ink, rulers and hair: what the network must learn to look past."""
+
+    def grey(self, n: int = 4, size: int = 96) -> torch.Tensor:
+        return torch.full((n, 3, size, size), 0.6)
+
+    def test_ink_rings_the_lesion_in_a_marker_colour_and_leaves_the_centre(self) -> None:
+        x = self.grey()
+        out = ink(x, torch.Generator().manual_seed(5), p=1.0)
+        changed = (out - x).abs().sum(1) > 1e-6  # [n, H, W]
+        for k in range(len(x)):
+            self.assertGreater(float(changed[k].float().mean()), 0.003, "some ink on every image at p = 1")
+            self.assertFalse(bool(changed[k, 40:56, 40:56].any()), "the lesion in the middle stays clean")
+            drawn = out[k][:, changed[k]]
+            self.assertLess(float(drawn.mean()), 0.6, "marker ink is darker than the skin under it")
+
+    def test_ruler_is_an_opaque_pale_band_along_one_edge(self) -> None:
+        x = self.grey(8)
+        out = ruler(x, torch.Generator().manual_seed(2), p=1.0)
+        edges = set()
+        for k in range(len(x)):
+            changed = (out[k] - x[k]).abs().sum(0) > 1e-6
+            rows, cols = changed.float().mean(1), changed.float().mean(0)
+            if bool((rows[-1] == 1)):
+                edges.add("bottom")
+            if bool((rows[0] == 1)):
+                edges.add("top")
+            if bool((cols[0] == 1)):
+                edges.add("left")
+            if bool((cols[-1] == 1)):
+                edges.add("right")
+            self.assertTrue(0.08 <= float(changed.float().mean()) <= 0.16, "8-15 % of the side deep")
+            self.assertGreater(float(out[k][:, changed].max()), 0.75, "paper")
+            self.assertLess(float(out[k][:, changed].min()), 0.3, "ticks")
+        self.assertGreater(len(edges), 1, "not always the same edge")
+
+    def test_hair_counts_reach_thirty_but_most_pictures_have_few(self) -> None:
+        from augment import _hair_count
+
+        g = torch.Generator().manual_seed(0)
+        counts = [_hair_count(g) for _ in range(2000)]
+        self.assertEqual((min(counts), max(counts)), (1, 30))
+        self.assertTrue(6 <= sorted(counts)[1000] <= 10, "median about 8")
+
+    def test_a_bank_layer_over_an_image_is_the_drawing_on_that_image(self) -> None:
+        x = torch.rand(1, 3, 48, 48, generator=torch.Generator().manual_seed(1))
+        for draw in (hair, ink, ruler):
+            g = torch.Generator().manual_seed(9)
+            layers = layer_bank(draw, 1, 48, g, torch.device("cpu"))
+            drawn = draw(x, torch.Generator().manual_seed(9), p=1.0)
+            composed = x * (1 - layers.alpha.float()) + layers.colour.float()
+            self.assertLess(float((composed - drawn).abs().max()), 0.01, draw.__name__)  # float16 layers
+
+
 class BatchedAugmentTest(unittest.TestCase):
     def test_seeded_in_range_and_changes_the_images(self) -> None:
         x = torch.rand(6, 3, 64, 64, generator=torch.Generator().manual_seed(0))
-        bank = hair_bank(8, 64, torch.Generator().manual_seed(1), torch.device("cpu"))
-        a = augment_batched(x, torch.Generator().manual_seed(11), bank)
-        b = augment_batched(x, torch.Generator().manual_seed(11), bank)
-        c = augment_batched(x, torch.Generator().manual_seed(12), bank)
+        banks = overlay_banks(8, 64, torch.Generator().manual_seed(1), torch.device("cpu"))
+        a = augment_batched(x, torch.Generator().manual_seed(11), banks)
+        b = augment_batched(x, torch.Generator().manual_seed(11), banks)
+        c = augment_batched(x, torch.Generator().manual_seed(12), banks)
         self.assertTrue(torch.equal(a, b))
         self.assertFalse(torch.equal(a, c))
         self.assertEqual(a.shape, x.shape)
@@ -187,13 +241,20 @@ class BatchedAugmentTest(unittest.TestCase):
         self.assertLessEqual(float(a.max()), 1.0)
         self.assertGreater(float((a - x).abs().mean()), 0.01)
 
-    def test_hair_bank_draws_thin_dark_hairs(self) -> None:
-        mask, colour = hair_bank(16, 64, torch.Generator().manual_seed(3), torch.device("cpu"))
-        self.assertEqual(tuple(mask.shape), (16, 1, 64, 64))
-        covered = mask.float().mean(dim=(1, 2, 3))
+    def test_banks_hold_thin_opaque_hairs_translucent_ink_and_opaque_rulers(self) -> None:
+        banks = overlay_banks(16, 64, torch.Generator().manual_seed(3), torch.device("cpu"))
+        for layers in banks:
+            self.assertEqual(tuple(layers.alpha.shape), (16, 1, 64, 64))
+            self.assertEqual(tuple(layers.colour.shape), (16, 3, 64, 64))
+        hair_alpha = banks.hair.alpha.float()
+        covered = (hair_alpha > 0.5).float().mean(dim=(1, 2, 3))
         self.assertTrue(bool((covered > 0).all()), "every layer has at least one hair")
         self.assertLess(float(covered.max()), 0.5, "hairs are thin lines, not fills")
-        self.assertLessEqual(float(colour.float()[mask.expand_as(colour)].max()), 0.34)  # dark: 0.08 + 0.25 at most
+        self.assertLessEqual(float(banks.hair.colour.float().max()), 0.34)  # dark: 0.08 + 0.25 at most
+        ink_alpha = banks.ink.alpha.float()
+        self.assertTrue(0.5 <= float(ink_alpha.max()) <= 0.92, "ink is translucent")
+        ruler_alpha = banks.ruler.alpha.float()
+        self.assertTrue(bool(((ruler_alpha > 0.99).float().mean(dim=(1, 2, 3)) >= 0.07).all()), "every ruler is an opaque band")
 
 
 class StageRemoteTest(unittest.TestCase):
