@@ -120,16 +120,20 @@ export async function openContentGate(dir: string = DEFAULT_GATE_DIR): Promise<C
     return mass;
   };
 
-  async function probabilities(img: RgbImage, withoutHair = false): Promise<Float32Array> {
-    // Shorter side to `resize`, then the central `crop` square: torchvision's eval transform.
+  /** Shorter side to `resize`, then the central `crop` square: torchvision's eval transform. */
+  async function centreCrop(img: RgbImage): Promise<Buffer> {
     const s = Math.min(img.width, img.height);
     const w = Math.max(crop, Math.round((img.width * resize) / s));
     const h = Math.max(crop, Math.round((img.height * resize) / s));
-    const { data } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
       .resize(w, h, { fit: 'fill' })
       .extract({ left: Math.floor((w - crop) / 2), top: Math.floor((h - crop) / 2), width: crop, height: crop })
       .raw()
-      .toBuffer({ resolveWithObject: true });
+      .toBuffer();
+  }
+
+  /** ImageNet class probabilities of a centre crop; `withoutHair` closes thin dark lines away first. */
+  async function classify(data: Buffer, withoutHair: boolean): Promise<Float32Array> {
     const plane = crop * crop;
     const x = new Float32Array(3 * plane);
     for (let c = 0; c < 3; c++) {
@@ -152,15 +156,20 @@ export async function openContentGate(dir: string = DEFAULT_GATE_DIR): Promise<C
     return p;
   }
 
+  async function probabilities(img: RgbImage, withoutHair = false): Promise<Float32Array> {
+    return classify(await centreCrop(img), withoutHair);
+  }
+
   return {
     config,
     probabilities,
     async check(img) {
-      const p = await probabilities(img);
+      const data = await centreCrop(img);
+      const p = await classify(data, false);
       const top = [...p.keys()].sort((a, b) => p[b]! - p[a]!).slice(0, 5);
       let mass = dermoscopyMass(p);
       if (mass < config.minDermoscopyMass) {
-        const second = dermoscopyMass(await probabilities(img, true));
+        const second = dermoscopyMass(await classify(data, true));
         if (second >= SECOND_LOOK_MIN) mass = second;
       }
       const value = Math.round(mass * 1000) / 1000;
