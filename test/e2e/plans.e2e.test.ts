@@ -5,7 +5,8 @@
  * option, sets a dose outside the knowledge-base range and finds approval blocked until the
  * warning is acknowledged, approves and sees the plan signed and read-only. Then the demo
  * patient's own plan is generated and approved, and the patient reads it in Spanish, with
- * no rule ids, and prints it without the navigation.
+ * no rule ids, and prints it without the navigation. An edit to a plan that another tab
+ * changed first is refused and the page shows the other version instead.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -176,6 +177,53 @@ describe('treatment plans in Chromium', () => {
       expect(await signedPlan.locator(`[data-testid="plan-option"][data-intervention="${toRemove.id}"]`).count()).toBe(0);
       await expect.poll(() => section.locator('[data-testid="plan-list"] tr[data-status="active"]').count()).toBe(1);
       await shot(page, 'signed', section);
+      expect(dialogs).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an edit to a plan that changed in another tab is refused: the page reloads the other version and says so', async () => {
+    const patientId = (world.seed.patientsByClinic[AURORA.id] ?? []).find((id) => id !== linkedPatientId && id !== excluding.id);
+    expect(patientId, 'a third Aurora patient').toBeDefined();
+    const { context, page, dialogs, pageErrors } = await openSession(world, { width: 1280, height: 1000 });
+    try {
+      await signInWithKeyboard(page, demoEmail(AURORA, 'clinician'), DEMO_PASSWORD);
+      await page.waitForURL('**/patients');
+      await page.goto(`/patients/${patientId}`);
+      const section = page.getByTestId('plans');
+      await section.getByTestId('plan-new').click();
+      await setGoals(page, [{ concern: 'photoaging', area: 'face' }]);
+      await section.getByRole('button', { name: 'Generate plan' }).click();
+      const plan = section.locator('[data-testid="plan"][data-status="draft"]');
+      await plan.waitFor();
+      const planId = await plan.getAttribute('data-plan');
+      const shown = await plan.getAttribute('data-version');
+      const options = await plan.getByTestId('plan-option').evaluateAll((els) => els.map((e) => e.getAttribute('data-intervention')!));
+      expect(options.length).toBeGreaterThanOrEqual(2);
+      const option = (id: string) => plan.locator(`[data-testid="plan-option"][data-intervention="${id}"]`);
+
+      // Another tab of the same session removes the first option.
+      const other = await context.request.patch(`/api/patients/${patientId}/plans/${planId}`, {
+        data: { versionId: shown, edits: [{ kind: 'remove', goalRank: 1, interventionId: options[0] }] },
+      });
+      expect(other.status()).toBe(200);
+
+      // This page still shows the old version; removing the second option must not apply blindly.
+      await option(options[1]!).getByRole('button', { name: 'Remove' }).click();
+      const notice = section.getByTestId('plan-stale');
+      await notice.waitFor();
+      expect(await notice.textContent()).toBe('The plan changed elsewhere and has been reloaded; check it and try again.');
+      await option(options[0]!).waitFor({ state: 'detached' });
+      expect(await option(options[1]!).count()).toBe(1);
+      expect(await plan.getAttribute('data-version')).not.toBe(shown);
+      expect(await plan.getByRole('alert').filter({ hasNotText: 'changed elsewhere' }).count()).toBe(0);
+
+      // Trying again on the reloaded version works, and the notice goes.
+      await option(options[1]!).getByRole('button', { name: 'Remove' }).click();
+      await option(options[1]!).waitFor({ state: 'detached' });
+      expect(await notice.count()).toBe(0);
       expect(dialogs).toEqual([]);
       expect(pageErrors).toEqual([]);
     } finally {

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/errors.ts';
 import { ErrorNotice, errorMessage } from '../components/ErrorNotice.tsx';
+import { useActions } from '../components/useActions.ts';
 import { Loading } from '../components/Loading.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate } from '../fhir/display.ts';
@@ -76,8 +77,8 @@ function IntakeFormBody({ patientId, staff, questionnaire, saved }: { patientId:
   const [typeProblems, setTypeProblems] = useState<Record<string, Finding>>({});
   const [serverIssues, setServerIssues] = useState<AnswerIssue[]>([]);
   const [save, setSave] = useState<SaveState>(saved.savedAt ? { state: 'saved', at: saved.savedAt } : { state: 'idle' });
-  const [submitting, setSubmitting] = useState(false);
-  const [submitError, setSubmitError] = useState<unknown>(undefined);
+  const submitting = useActions<'submit'>();
+  const submitError = submitting.failed?.error;
   const [submitted, setSubmitted] = useState<SubmitResult | undefined>(undefined);
   const [focusTarget, setFocusTarget] = useState<string | undefined>(undefined);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -224,20 +225,13 @@ function IntakeFormBody({ patientId, staff, questionnaire, saved }: { patientId:
     });
   };
 
-  const submit = async () => {
-    setSubmitting(true);
-    setSubmitError(undefined);
-    try {
+  const submit = () =>
+    submitting.run('submit', async () => {
       const result = await intakeApi.submit(patientId, draftToResponse(draft, index, { status: 'completed', authored: new Date().toISOString() }));
       // The draft became the submitted response: nothing is left to save.
       dirty.current = false;
       setSubmitted(result);
-    } catch (e) {
-      setSubmitError(e);
-    } finally {
-      setSubmitting(false);
-    }
-  };
+    });
 
   const saveText = (() => {
     switch (save.state) {
@@ -374,7 +368,7 @@ function IntakeFormBody({ patientId, staff, questionnaire, saved }: { patientId:
                     <ErrorNotice error={submitError} />
                   ))}
                 <Group>
-                  <Button onClick={() => void submit()} loading={submitting} disabled={problems.length > 0}>
+                  <Button onClick={() => void submit()} loading={submitting.busy !== undefined} disabled={problems.length > 0}>
                     {t('intake.submit')}
                   </Button>
                   <Text size="sm" c="dimmed">

@@ -6,6 +6,7 @@ import { ApiError, isNotFound } from '../api/errors.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { STAFF } from '../auth/home.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { useActions } from '../components/useActions.ts';
 import { Loading } from '../components/Loading.tsx';
 import { Section } from '../components/Section.tsx';
 import { useLoad } from '../components/useLoad.ts';
@@ -63,9 +64,9 @@ function HistoryBody({ patientId, initial, reload, fill }: { patientId: string; 
   const [active, setActive] = useState<{ id: string; linkIds: string[] } | undefined>(undefined);
   const [editing, setEditing] = useState<Record<string, string> | undefined>(undefined);
   const [confirmSign, setConfirmSign] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const actions = useActions<'change'>();
+  const busy = actions.busy !== undefined;
   const [notice, setNotice] = useState<{ color: string; text: string } | undefined>(undefined);
-  const [actionError, setActionError] = useState<unknown>(undefined);
   const panelRef = useRef<HTMLDivElement>(null);
   const canSign = user?.role === 'clinician' || user?.role === 'admin';
   const signed = history.status === 'final';
@@ -90,25 +91,21 @@ function HistoryBody({ patientId, initial, reload, fill }: { patientId: string; 
   });
 
   const run = async (action: () => Promise<IntakeHistory>, done: string) => {
-    setBusy(true);
-    setActionError(undefined);
     setNotice(undefined);
-    try {
-      setHistory(await action());
-      setEditing(undefined);
-      setConfirmSign(false);
-      setNotice({ color: 'teal', text: done });
-    } catch (e) {
-      if (e instanceof ApiError && (e.code === 'VERSION_CONFLICT' || e.code === 'CONFLICT')) {
+    await actions.run('change', async () => {
+      try {
+        setHistory(await action());
+        setEditing(undefined);
+        setConfirmSign(false);
+        setNotice({ color: 'teal', text: done });
+      } catch (e) {
+        if (!(e instanceof ApiError && (e.code === 'VERSION_CONFLICT' || e.code === 'CONFLICT'))) throw e;
+        // Someone else changed the history first: say so and show theirs.
         setNotice({ color: 'yellow', text: t('intake.history.conflict') });
         setEditing(undefined);
         reload();
-      } else {
-        setActionError(e);
       }
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const saveEdits = () => {
@@ -265,7 +262,7 @@ function HistoryBody({ patientId, initial, reload, fill }: { patientId: string; 
           {notice.text}
         </Alert>
       )}
-      {actionError !== undefined && <ErrorNotice error={actionError} />}
+      {actions.failed && <ErrorNotice error={actions.failed.error} />}
       {canSign && !signed && (
         <Stack gap="xs">
           {confirmSign && (

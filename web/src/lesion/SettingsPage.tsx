@@ -4,6 +4,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Section } from '../components/Section.tsx';
+import { useActions } from '../components/useActions.ts';
 import { useLoad } from '../components/useLoad.ts';
 import { formatDate, formatNumber } from '../fhir/display.ts';
 import { lesionApi, type LesionSettings, type OperatingPointsView } from './api.ts';
@@ -41,23 +42,16 @@ function BlindedForm({ initial, lang }: { initial: LesionSettings; lang: string 
   const { t } = useLooseT();
   const [saved, setSaved] = useState(initial);
   const [on, setOn] = useState(initial.blindedFirstRead);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const actions = useActions<'save'>();
   const [done, setDone] = useState(false);
   const save = async () => {
-    setBusy(true);
-    setError(undefined);
     setDone(false);
-    try {
+    await actions.run('save', async () => {
       const next = await lesionApi.saveSettings(on);
       setSaved(next);
       setOn(next.blindedFirstRead);
       setDone(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Stack gap="sm">
@@ -67,9 +61,9 @@ function BlindedForm({ initial, lang }: { initial: LesionSettings; lang: string 
           {t('lesion.settings.updated', { name: saved.updatedBy.name ?? '—', date: formatDate(saved.updatedAt, lang, true) })}
         </Text>
       )}
-      {error !== undefined && <ErrorNotice error={error} />}
+      {actions.failed && <ErrorNotice error={actions.failed.error} />}
       <Group>
-        <Button onClick={() => void save()} loading={busy} disabled={on === saved.blindedFirstRead}>
+        <Button onClick={() => void save()} loading={actions.busy === 'save'} disabled={on === saved.blindedFirstRead}>
           {t('lesion.settings.save')}
         </Button>
         {done && (
@@ -161,13 +155,12 @@ function AdoptForm({ view, onChanged }: { view: OperatingPointsView; onChanged: 
   const [monitor, setMonitor] = useState(percentText(start.monitorThreshold));
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState<'adopt' | 'revert' | undefined>(undefined);
+  const actions = useActions<'adopt' | 'revert'>();
   const disabled = !view.minimum.met;
 
   const send = async (kind: 'adopt' | 'revert') => {
     setProblem(undefined);
-    setError(undefined);
+    actions.clear();
     if (reason.trim() === '') return setProblem(t('lesion.settings.needReason'));
     let body: Parameters<typeof lesionApi.adoptOperatingPoint>[0];
     if (kind === 'revert') body = { revertToModelCard: true, reason: reason.trim() };
@@ -177,16 +170,11 @@ function AdoptForm({ view, onChanged }: { view: OperatingPointsView; onChanged: 
       if (r === undefined || m === undefined || r < m) return setProblem(t('lesion.settings.badThresholds'));
       body = { referThreshold: r, monitorThreshold: m, reason: reason.trim(), ...(view.proposal ? { temperature: view.proposal.temperature } : {}) };
     }
-    setBusy(kind);
-    try {
+    await actions.run(kind, async () => {
       await lesionApi.adoptOperatingPoint(body);
       setReason('');
       onChanged();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(undefined);
-    }
+    });
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -208,13 +196,13 @@ function AdoptForm({ view, onChanged }: { view: OperatingPointsView; onChanged: 
           <TextInput label={t('lesion.settings.monitor')} inputMode="decimal" value={monitor} onChange={(e) => setMonitor(e.currentTarget.value)} w={200} disabled={disabled} />
         </Group>
         <Textarea label={t('lesion.settings.reason')} value={reason} maxLength={2000} autosize minRows={2} onChange={(e) => setReason(e.currentTarget.value)} />
-        <FormFeedback problem={problem} error={error} />
+        <FormFeedback problem={problem} error={actions.failed?.error} />
         <Group>
-          <Button type="submit" disabled={disabled} loading={busy === 'adopt'} data-testid="lesion-adopt">
+          <Button type="submit" disabled={disabled} loading={actions.busy === 'adopt'} data-testid="lesion-adopt">
             {t('lesion.settings.adoptSubmit')}
           </Button>
           {view.inForce.version !== null && (
-            <Button variant="default" onClick={() => void send('revert')} loading={busy === 'revert'}>
+            <Button variant="default" onClick={() => void send('revert')} loading={actions.busy === 'revert'}>
               {t('lesion.settings.revert')}
             </Button>
           )}

@@ -2,6 +2,7 @@
 import { Alert, Badge, Group, Progress, Stack, Text } from '@mantine/core';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { useActions } from '../components/useActions.ts';
 import { useTranslation } from 'react-i18next';
 import type { LesionAction } from '../../../src/lesion/model-card.ts';
 import type { BodySite, ExamStatus } from './api.ts';
@@ -107,22 +108,14 @@ export function useFormSubmit(): {
   submit: (e: FormEvent, prepare: () => string | (() => Promise<void>)) => Promise<void>;
 } {
   const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const actions = useActions<'submit'>();
   const submit = async (e: FormEvent, prepare: () => string | (() => Promise<void>)): Promise<void> => {
     e.preventDefault();
     setProblem(undefined);
-    setError(undefined);
+    actions.clear();
     const send = prepare();
     if (typeof send === 'string') return setProblem(send);
-    setBusy(true);
-    try {
-      await send();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await actions.run('submit', send);
   };
-  return { problem, error, busy, submit };
+  return { problem, error: actions.failed?.error, busy: actions.busy !== undefined, submit };
 }

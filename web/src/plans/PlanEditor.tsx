@@ -5,6 +5,7 @@ import { ApiError } from '../api/errors.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { STAFF } from '../auth/home.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { useActions } from '../components/useActions.ts';
 import { formatDate } from '../fhir/display.ts';
 import { plansApi } from './api.ts';
 import { planKb, siteName, type KnowledgeBase } from './kb.ts';
@@ -57,8 +58,8 @@ export function PlanEditor({ patientId, initial, onChanged }: { patientId: strin
   const kb = planKb();
   const lang = i18n.language;
   const [record, setRecord] = useState(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const actions = useActions<'change'>();
+  const busy = actions.busy !== undefined;
   const [stale, setStale] = useState(false);
   // The box shows ticked while its PATCH is in flight; a refusal unticks it.
   const [acking, setAcking] = useState<string | undefined>(undefined);
@@ -68,29 +69,23 @@ export function PlanEditor({ patientId, initial, onChanged }: { patientId: strin
   const goals = useMemo(() => currentPlan(record, kb), [record, kb]);
   const open = openWarnings(record);
 
-  const send = async (fn: () => Promise<PlanRecord>): Promise<boolean> => {
-    setBusy(true);
-    setError(undefined);
+  const send = (fn: () => Promise<PlanRecord>): Promise<boolean> => {
     setStale(false);
-    try {
-      setRecord(await fn());
-      onChanged();
-      return true;
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 412) {
-        setStale(true);
+    let changed = false;
+    return actions
+      .run('change', async () => {
         try {
+          setRecord(await fn());
+          onChanged();
+          changed = true;
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 412)) throw e;
+          // Someone else changed the plan first: show theirs (a failure to fetch it is the error shown).
+          setStale(true);
           setRecord(await plansApi.get(patientId, record.planId));
-        } catch (again) {
-          setError(again);
         }
-      } else {
-        setError(e);
-      }
-      return false;
-    } finally {
-      setBusy(false);
-    }
+      })
+      .then(() => changed);
   };
   const patch = (body: Omit<PatchBody, 'versionId'>) => send(() => plansApi.patch(patientId, record.planId, { versionId: record.versionId, ...body }));
   const edit = (e: PlanEditInput) => patch({ edits: [e] });
@@ -115,7 +110,7 @@ export function PlanEditor({ patientId, initial, onChanged }: { patientId: strin
           {t('plans.stale')}
         </Alert>
       )}
-      {error !== undefined && <ErrorNotice error={error} />}
+      {actions.failed && <ErrorNotice error={actions.failed.error} />}
       {record.plan.warnings.length > 0 && (
         <Alert color="yellow" variant="light" title={t('plans.engineNotes')}>
           <List size="sm">

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/errors.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { useActions } from '../components/useActions.ts';
 import { Loading } from '../components/Loading.tsx';
 import { Section } from '../components/Section.tsx';
 import { useLoad } from '../components/useLoad.ts';
@@ -143,14 +144,14 @@ function GenerateFormBody({ patientId, initialGoals, onGenerated, onCancel }: { 
   const [downtime, setDowntime] = useState('');
   const [budget, setBudget] = useState('');
   const [problem, setProblem] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const actions = useActions<'generate'>();
+  const busy = actions.busy !== undefined;
 
   const setRow = (i: number, row: GoalRow) => setRows((rs) => rs.map((r, j) => (j === i ? row : r)));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setProblem(undefined);
-    setError(undefined);
+    actions.clear();
     const goals = goalsForRequest(rows);
     if (goals.length === 0) {
       setProblem(t('plans.form.needGoal'));
@@ -168,14 +169,7 @@ function GenerateFormBody({ patientId, initialGoals, onGenerated, onCancel }: { 
     }
     if (budget === 'low' || budget === 'medium' || budget === 'high') prefs.budget = budget;
     if (Object.keys(prefs).length) body.preferences = prefs;
-    setBusy(true);
-    try {
-      onGenerated(await plansApi.generate(patientId, body));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await actions.run('generate', async () => onGenerated(await plansApi.generate(patientId, body)));
   };
 
   return (
@@ -235,7 +229,7 @@ function GenerateFormBody({ patientId, initialGoals, onGenerated, onCancel }: { 
             {problem}
           </Alert>
         )}
-        {error !== undefined && <ErrorNotice error={error} />}
+        {actions.failed && <ErrorNotice error={actions.failed.error} />}
         <Group>
           <Button type="submit" loading={busy}>
             {t('plans.form.submit')}

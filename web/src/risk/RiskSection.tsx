@@ -5,6 +5,7 @@ import { ApiError } from '../api/errors.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { STAFF } from '../auth/home.ts';
 import { ErrorNotice, errorMessage } from '../components/ErrorNotice.tsx';
+import { useActions } from '../components/useActions.ts';
 import { Loading } from '../components/Loading.tsx';
 import { Section } from '../components/Section.tsx';
 import { useLoad } from '../components/useLoad.ts';
@@ -59,41 +60,27 @@ function RiskBody({ patientId, initial }: { patientId: string; initial: RiskRepo
   const { user } = useAuth();
   const [report, setReport] = useState(initial);
   const [entered, setEntered] = useState<Overrides>({});
-  const [busy, setBusy] = useState<'score' | 'save' | undefined>(undefined);
-  const [actionError, setActionError] = useState<{ action: 'score' | 'save'; error: unknown } | undefined>(undefined);
+  const actions = useActions<'score' | 'save'>();
+  const { busy, failed } = actions;
   const [saved, setSaved] = useState<RiskReport['saved']>(undefined);
   const cards = useMemo(() => chooseCards(report.results), [report]);
   const staff = user !== null && user !== undefined && STAFF.includes(user.role);
   const clinician = user?.role === 'clinician';
   const anyScored = cards.some((c) => c.results.length > 0);
 
-  const rescore = async (overrides: Overrides) => {
-    setBusy('score');
-    setActionError(undefined);
-    try {
+  const rescore = (overrides: Overrides) =>
+    actions.run('score', async () => {
       const next = await riskApi.score(patientId, { overrides });
       setEntered(overrides);
       setReport(next);
-    } catch (e) {
-      setActionError({ action: 'score', error: e });
-    } finally {
-      setBusy(undefined);
-    }
-  };
+    });
 
-  const save = async () => {
-    setBusy('save');
-    setActionError(undefined);
-    try {
+  const save = () =>
+    actions.run('save', async () => {
       const next = await riskApi.score(patientId, { overrides: entered, save: true });
       setReport(next);
       setSaved(next.saved ?? []);
-    } catch (e) {
-      setActionError({ action: 'save', error: e });
-    } finally {
-      setBusy(undefined);
-    }
-  };
+    });
 
   return (
     <Stack gap="md">
@@ -108,10 +95,10 @@ function RiskBody({ patientId, initial }: { patientId: string; initial: RiskRepo
       {staff && report.missing.length > 0 && (
         <MissingInputsForm key={report.missing.join(',')} missing={report.missing} busy={busy === 'score'} onSubmit={(o) => void rescore({ ...entered, ...o })} />
       )}
-      {actionError?.action === 'score' && <ErrorNotice error={actionError.error} />}
-      {actionError?.action === 'save' && (
+      {failed?.action === 'score' && <ErrorNotice error={failed.error} />}
+      {failed?.action === 'save' && (
         <Alert color="red" variant="light" role="alert">
-          {t('risk.saveFailed', { message: errorMessage(actionError.error) })}
+          {t('risk.saveFailed', { message: errorMessage(failed.error) })}
         </Alert>
       )}
       <InputsTable report={report} />
