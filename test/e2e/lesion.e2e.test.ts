@@ -3,7 +3,7 @@
  * who allowed AI analysis, adds a lesion, uploads a dermoscopic image, finds the AI result
  * hidden (on screen and at the server) until the impression is recorded, then sees the
  * calibrated probabilities, the suggestion and the lesion outline, confirms and signs, and
- * adds the histopathology. A nurse opens the same exam and sees the image and its status
+ * adds the histopathology. A nurse on an upright touch tablet opens the same exam and sees the image and its status
  * but no AI output, and a photo too small to read is refused with retake guidance. Without
  * the patient's ai-analysis consent nothing is analysed; an admin reads the model card,
  * agreement per clinician and the operating points.
@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { DEMO_CLINICS, DEMO_PASSWORD, demoEmail } from '../../src/platform/seed/demo-users.ts';
-import { ARTIFACTS, openSession, signInWithKeyboard, startWorld, type World } from './support.ts';
+import { ARTIFACTS, TABLET_PORTRAIT, openSession, signInWithKeyboard, startWorld, type World } from './support.ts';
 
 const [AURORA] = DEMO_CLINICS as [(typeof DEMO_CLINICS)[number]];
 const IMAGE = path.resolve('test/fixtures/lesion/ham-mel.jpg');
@@ -41,6 +41,14 @@ async function imageLoaded(img: Locator): Promise<boolean> {
   return img.evaluate((el) => {
     const i = el as unknown as { complete: boolean; naturalWidth: number };
     return i.complete && i.naturalWidth > 0;
+  });
+}
+
+/** Whether the page is no wider than the screen (nothing to scroll sideways to). */
+async function fitsTheScreen(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return root.scrollWidth <= root.clientWidth;
   });
 }
 
@@ -227,9 +235,9 @@ describe('lesion second opinion in Chromium', () => {
     }
   });
 
-  it('a nurse sees the image and its status but no AI output, and is told to retake an image too small to read', async () => {
+  it('a nurse on an upright tablet sees the image and its status but no AI output, and is told to retake an image too small to read', async () => {
     expect(examPath, 'the clinician test created an exam').toBeDefined();
-    const { context, page, dialogs, pageErrors } = await openSession(world, { width: 1024, height: 900 });
+    const { context, page, dialogs, pageErrors } = await openSession(world, TABLET_PORTRAIT);
     try {
       await signInWithKeyboard(page, demoEmail(AURORA, 'nurse'), DEMO_PASSWORD);
       await page.waitForURL('**/patients');
@@ -247,6 +255,7 @@ describe('lesion second opinion in Chromium', () => {
       expect(await page.getByTestId('lesion-decision-form').count()).toBe(0);
       const text = (await exam.textContent()) ?? '';
       expect(text).not.toMatch(/Melanoma probability|Suggestion:/);
+      expect(await fitsTheScreen(page), 'no sideways scrolling on the tablet').toBe(true);
       await shot(page, 'nurse', exam);
       // In Spanish too.
       await page.getByRole('combobox', { name: 'Language' }).selectOption('es');
@@ -263,11 +272,14 @@ describe('lesion second opinion in Chromium', () => {
       expect(await row.getByTestId('lesion-row-suggestion').count()).toBe(0);
 
       // The nurse captures a new image that is far too small: the quality gate says so, with retake guidance.
-      await row.getByTestId('lesion-new-image').click();
+      // Touch all the way; the camera itself cannot be driven here, the rear-camera request can be read.
+      expect(await fitsTheScreen(page)).toBe(true);
+      await row.getByTestId('lesion-new-image').tap();
       const form = page.getByTestId('lesion-image-form');
+      expect(await form.getByTestId('lesion-file').getAttribute('capture')).toBe('environment');
       const tiny = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 150, g: 100, b: 80 } } }).jpeg().toBuffer();
       await form.getByTestId('lesion-file').setInputFiles({ name: 'tiny.jpg', mimeType: 'image/jpeg', buffer: tiny });
-      await form.getByTestId('lesion-upload').click();
+      await form.getByTestId('lesion-upload').tap();
       await page.waitForURL('**/lesions/exams/*', { timeout: 60_000 });
       const rejected = page.getByTestId('lesion-cannot-assess');
       await rejected.waitFor(SLOW);

@@ -64,15 +64,19 @@ export async function startWorld(): Promise<World> {
   };
 }
 
+/** A 10-11 inch tablet held upright, as a nurse holds it to photograph a lesion: touch, mobile viewport, 2x pixels. */
+export const TABLET_PORTRAIT = { viewport: { width: 820, height: 1180 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } as const;
+
 /**
- * A fresh browser session at tablet-landscape size that records what a test must never
- * see: script dialogs (an injected `<script>` ran) and uncaught page errors.
+ * A fresh browser session (tablet-landscape size unless told) that records what a test must
+ * never see: script dialogs (an injected `<script>` ran) and uncaught page errors.
  */
 export async function openSession(
   world: World,
-  viewport: { width: number; height: number } = { width: 1024, height: 900 },
+  device: { width: number; height: number } | typeof TABLET_PORTRAIT = { width: 1024, height: 900 },
 ): Promise<{ context: BrowserContext; page: Page; dialogs: string[]; pageErrors: string[] }> {
-  const context = await world.browser.newContext({ baseURL: world.baseUrl, viewport, locale: 'en-GB' });
+  const screen = 'viewport' in device ? device : { viewport: device };
+  const context = await world.browser.newContext({ baseURL: world.baseUrl, ...screen, locale: 'en-GB' });
   const page = await context.newPage();
   const dialogs: string[] = [];
   const pageErrors: string[] = [];
