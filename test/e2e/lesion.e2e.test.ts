@@ -3,10 +3,10 @@
  * who allowed AI analysis, adds a lesion, uploads a dermoscopic image, finds the AI result
  * hidden (on screen and at the server) until the impression is recorded, then sees the
  * calibrated probabilities, the suggestion and the lesion outline, confirms and signs, and
- * adds the histopathology. A nurse on an upright touch tablet opens the same exam and sees the image and its status
- * but no AI output, and a photo too small to read is refused with retake guidance. Without
- * the patient's ai-analysis consent nothing is analysed; an admin reads the model card,
- * agreement per clinician and the operating points.
+ * adds the histopathology. A nurse on an upright touch tablet opens the same exam and sees
+ * the image and its status but no AI output, and a photo too small to read is refused with
+ * retake guidance. Without the patient's ai-analysis consent nothing is analysed; an admin
+ * reads the model card, agreement per clinician and the operating points.
  */
 import fs from 'node:fs';
 import path from 'node:path';
