@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { decodeForAnalysis, type DecodedImage } from '../src/lesion/decode.ts';
-import { openContentGate, DEFAULT_GATE_DIR, type ContentGate } from '../src/lesion/content-gate.ts';
+import { gateRefusal, openContentGate, DEFAULT_GATE_DIR, type ContentGate } from '../src/lesion/content-gate.ts';
 import { decodedFieldOfView } from '../src/lesion/field-of-view.ts';
 import { assessQuality, measureQuality, type QualityMeasures } from '../src/lesion/quality.ts';
 import { flag } from './flag.ts';
@@ -84,8 +84,10 @@ async function judge(decoded: DecodedImage, gate: ContentGate): Promise<Verdict>
     return { stage: 'quality', reason: q.reason, detail: failed };
   }
   const g = await gate.check(img);
-  if (!g.check.passed) {
-    return { stage: 'gate', reason: 'not-dermoscopic', detail: `mass=${g.check.value} top=${g.topLabels[0]!.label}` };
+  const refusal = gateRefusal(g);
+  if (refusal) {
+    const hair = g.hair ? ` hair-cover=${g.hair.value}` : '';
+    return { stage: 'gate', reason: refusal.reason, detail: `mass=${g.check.value}${hair} top=${g.topLabels[0]!.label}` };
   }
   return { stage: 'accepted', reason: null, detail: `mass=${g.check.value} top=${g.topLabels[0]!.label}` };
 }

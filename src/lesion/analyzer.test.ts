@@ -184,6 +184,17 @@ describe('analyzer refuses what it cannot assess, without throwing', () => {
     expect(r.quality?.checks).toContainEqual(check);
   });
 
+  it('a lesion under heavy hair is refused for the hair, with what to do about it', async () => {
+    const r = await analyzer.analyze(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'hair-covered.jpg'))));
+    expect(r.status).toBe('rejected');
+    if (r.status !== 'rejected') return;
+    expect(r.reason).toBe('hair-obscured');
+    expect(r.message).toMatch(/^Hair covers too much of the image to read the lesion \(hair cover 0\.\d+, allowed at most 0\.05\): part or trim the hair/);
+    expect(r.message).toMatch(/immersion fluid/);
+    expect(r.quality?.reason).toBe('hair-obscured');
+    expect(r.quality?.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['dermoscopy-likeness', 'hair-cover']));
+  });
+
   it('bad options are the caller\'s error and name the field', async () => {
     await expect(analyzer.analyze(MEL, { pixelsPerMm: -3 })).rejects.toThrow(AppError);
     await expect(analyzer.analyze(MEL, { pixelsPerMm: 0 })).rejects.toThrow(/pixelsPerMm/);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { invalidField } from '../platform/errors.ts';
 import { lesionFeatures } from './abcd.ts';
 import { suggestAt } from './calibration.ts';
-import { openContentGate, type ContentGate } from './content-gate.ts';
+import { gateRefusal, openContentGate, type ContentGate } from './content-gate.ts';
 import { decodeForAnalysis } from './decode.ts';
 import { decodedFieldOfView } from './field-of-view.ts';
 import { sha256Hex, type ModelCard } from './model-card.ts';
@@ -127,11 +127,12 @@ export function createLesionAnalyzer(runner: ModelRunner, gate: ContentGate | nu
     let quality = assessQuality(image);
     if (!quality.passed) return rejected(quality.reason!, quality.message!, quality);
     if (gate) {
-      const { check } = await gate.check(image);
-      quality = { ...quality, checks: [...quality.checks, check] };
-      if (!check.passed) {
-        const message = rejectionMessage('not-dermoscopic', [check]);
-        return rejected('not-dermoscopic', message, { ...quality, passed: false, reason: 'not-dermoscopic', message });
+      const looked = await gate.check(image);
+      quality = { ...quality, checks: [...quality.checks, looked.check, ...(looked.hair ? [looked.hair] : [])] };
+      const refusal = gateRefusal(looked);
+      if (refusal) {
+        const message = rejectionMessage(refusal.reason, [refusal.failed]);
+        return rejected(refusal.reason, message, { ...quality, passed: false, reason: refusal.reason, message });
       }
     }
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors.ts';
-import { DEFAULT_GATE_DIR, GATE_CHECK, openContentGate, type ContentGate } from './content-gate.ts';
+import { DEFAULT_GATE_DIR, GATE_CHECK, HAIR_CHECK, openContentGate, type ContentGate } from './content-gate.ts';
 import { decodeForAnalysis, type DecodedImage } from './decode.ts';
 import { assessQuality } from './quality.ts';
 
@@ -64,6 +64,24 @@ describe('content gate', () => {
     const { check } = await gate.check(img);
     expect(check.passed).toBe(true);
     expect(check.value).toBeGreaterThan(firstLook);
+  });
+
+  it('names hair, not the subject, when long hairs hide a lesion (hair-covered.jpg)', async () => {
+    const { check, hair } = await gate.check(await load('hair-covered.jpg'));
+    expect(check.passed).toBe(false);
+    expect(hair).toMatchObject({ name: HAIR_CHECK, kind: 'max', passed: false });
+    expect(hair!.value).toBeGreaterThan(3 * hair!.limit);
+  });
+
+  it('does not call text or other pictures hair: their dark strokes are short', async () => {
+    // The document's text is thin dark strokes too, and its second look finds some dermoscopy.
+    for (const file of ['quality/document.jpg', 'quality/cat.jpg', 'quality/face.jpg', 'quality/coffee.jpg']) {
+      const { check, hair } = await gate.check(await load(file));
+      expect(check.passed, file).toBe(false);
+      expect(hair?.passed ?? true, file).toBe(true);
+    }
+    const { hair } = await gate.check(await load('quality/document.jpg'));
+    expect(hair, 'the document is measured, and its text is not long lines').toMatchObject({ value: 0, passed: true });
   });
 
   it('says what the cat and the document look like', async () => {

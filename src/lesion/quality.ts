@@ -116,6 +116,7 @@ const ADVICE: Record<RejectionReason, string> = {
   'over-exposed': 'reduce the light or exposure and retake',
   'under-exposed': 'add light or exposure and retake',
   'not-dermoscopic': 'upload a dermoscopic image of the lesion',
+  'hair-obscured': 'part or trim the hair over the lesion, or flatten it with immersion fluid, and retake',
 };
 
 /** The raw measurements, before limits (the calibration script reads them too). */
@@ -399,6 +400,7 @@ const REASON_TEXT: Record<RejectionReason, string> = {
   'over-exposed': 'The image is over-exposed',
   'under-exposed': 'The image is under-exposed',
   'not-dermoscopic': 'The image does not look like a dermoscopic image of skin',
+  'hair-obscured': 'Hair covers too much of the image to read the lesion',
 };
 
 /** A sentence for the clinician: what is wrong, the measurement, what to do. */

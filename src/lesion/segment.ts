@@ -179,7 +179,7 @@ function morph(mask: Uint8Array, w: number, h: number, r: number, op: 'min' | 'm
 }
 
 /** 8-connected component labels (0 = background) and each component's pixel count. */
-function components(mask: Uint8Array, w: number, h: number): { labels: Int32Array; sizes: number[] } {
+export function components(mask: Uint8Array, w: number, h: number): { labels: Int32Array; sizes: number[] } {
   const labels = new Int32Array(w * h);
   const sizes = [0];
   const stack: number[] = [];

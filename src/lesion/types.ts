@@ -18,6 +18,7 @@ export const REJECTION_REASONS = [
   'over-exposed',
   'under-exposed',
   'not-dermoscopic', // not a dermoscopic image of skin: a document, a cat, a face, a landscape
+  'hair-obscured', // dermoscopy, but hair covers so much that the content gate cannot tell
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -33,6 +33,7 @@ const VIEW_REJECTION_REASONS = [
   'over-exposed',
   'under-exposed',
   'not-dermoscopic',
+  'hair-obscured',
 ] as const;
 
 export const EXAM_STATUSES = ['awaiting-impression', 'revealed', 'signed', 'cannot-assess'] as const;

@@ -644,6 +644,7 @@ export const en = {
       'over-exposed': 'The image is too bright. Lower the light or exposure and retake.',
       'under-exposed': 'The image is too dark. Add light or raise the exposure and retake.',
       'not-dermoscopic': 'This does not look like a dermoscopic image of skin. Place the dermoscope on the lesion, centred, and retake.',
+      'hair-obscured': 'Hair covers too much of the image to read the lesion. Part or trim the hair over it, or flatten it with immersion fluid, and retake.',
       retake: 'Retake the image and add it as a new image of this lesion.',
       measured: 'Measured: {{list}}.',
       needsAtLeast: '{{name}} {{value}} (needs at least {{limit}})',
@@ -658,6 +659,7 @@ export const en = {
         'shadow-clipping': 'share of black shadows',
         'skin-tone': 'share of skin-coloured pixels',
         'dermoscopy-likeness': 'likeness to dermoscopy',
+        'hair-cover': 'share of the image under hair',
       },
     },
     uncertainty: {

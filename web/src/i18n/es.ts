@@ -648,6 +648,7 @@ export const es: DeepStrings<Messages> = {
       'over-exposed': 'La imagen está demasiado clara. Baje la luz o la exposición y repítala.',
       'under-exposed': 'La imagen está demasiado oscura. Añada luz o suba la exposición y repítala.',
       'not-dermoscopic': 'No parece una imagen dermatoscópica de piel. Apoye el dermatoscopio sobre la lesión, centrada, y repítala.',
+      'hair-obscured': 'El vello cubre demasiado la imagen para valorar la lesión. Aparte o recorte el vello sobre ella, o aplánelo con líquido de inmersión, y repítala.',
       retake: 'Repita la imagen y añádala como nueva imagen de esta lesión.',
       measured: 'Medido: {{list}}.',
       needsAtLeast: '{{name}} {{value}} (necesita al menos {{limit}})',
@@ -662,6 +663,7 @@ export const es: DeepStrings<Messages> = {
         'shadow-clipping': 'proporción de sombras negras',
         'skin-tone': 'proporción de píxeles de color piel',
         'dermoscopy-likeness': 'parecido a una dermatoscopia',
+        'hair-cover': 'proporción de la imagen bajo el vello',
       },
     },
     uncertainty: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LESION_CLASSES, LESION_ACTIONS } from '../../../src/lesion/model-card.ts';
 import { REJECTION_REASONS, type Uncertainty } from '../../../src/lesion/types.ts';
-import { GATE_CHECK } from '../../../src/lesion/content-gate.ts';
+import { GATE_CHECK, HAIR_CHECK } from '../../../src/lesion/content-gate.ts';
 import { CHECK_REASONS } from '../../../src/lesion/quality.ts';
 import { noteText, PICTURE_NOTE_KINDS } from '../../../src/lesion/notes.ts';
 import { en } from '../i18n/en.ts';
@@ -194,7 +194,7 @@ describe('failed quality measurements in the user’s language', () => {
   });
 
   it('has an English and a Spanish name for every measure the server reports', () => {
-    for (const name of [...Object.keys(CHECK_REASONS), GATE_CHECK]) {
+    for (const name of [...Object.keys(CHECK_REASONS), GATE_CHECK, HAIR_CHECK]) {
       expect(translator(en).has(`lesion.reject.checks.${name}`), `en: ${name}`).toBe(true);
       expect(translator(es).has(`lesion.reject.checks.${name}`), `es: ${name}`).toBe(true);
     }
