@@ -5,8 +5,10 @@
  * second row and loses it, a future date is refused; the patient leaves, comes back to the
  * saved answers and submits. A clinician then finds the red flags on the dashboard card,
  * opens the chart, reads the flags and the note, points at a sentence and sees its source
- * answer highlighted, corrects the sentence, signs, and sees the note read-only with the
- * signer's name; the screens read in Spanish after switching language.
+ * answer highlighted, corrects the sentence; signing is refused once because another tab
+ * changed the note meanwhile (the page says so and shows that version), then signs and sees
+ * the note read-only with the signer's name; the screens read in Spanish after switching
+ * language.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { ARTIFACTS, openSession, signInWithKeyboard, startWorld, type World } fr
 
 const [AURORA] = DEMO_CLINICS as [(typeof DEMO_CLINICS)[number]];
 const WARFARIN_SENTENCE = 'Warfarin, 5 mg once a day (confirmed with the patient).';
+const OTHER_TAB_SENTENCE = 'Never smoked (confirmed by phone).';
 
 let world: World;
 let patientId: string;
@@ -307,6 +310,24 @@ describe('intake in the browser', () => {
       await history.getByText('Changes saved.').waitFor();
       const edited = history.locator(`[data-sentence-id="${sentenceId}"]`);
       await expect.poll(() => edited.textContent()).toBe(WARFARIN_SENTENCE);
+
+      // Meanwhile another tab corrects the smoking sentence: signing the version on screen is
+      // refused, the note reloads with the other correction, and the next try signs.
+      const smokingId = (await smoking.getAttribute('data-sentence-id'))!;
+      const current = (await (await page.request.get(`/api/patients/${patientId}/intake/history?lang=en`)).json()) as {
+        versionId: string;
+        note: { sections: { code: string; sentences: { id: string }[] }[] };
+      };
+      const smokingSection = current.note.sections.find((sec) => sec.sentences.some((x) => x.id === smokingId))!;
+      const otherTab = await page.request.put(`/api/patients/${patientId}/intake/history?lang=en`, {
+        data: { versionId: current.versionId, sections: [{ code: smokingSection.code, sentences: [{ id: smokingId, text: OTHER_TAB_SENTENCE }] }] },
+      });
+      expect(otherTab.status()).toBe(200);
+      await history.getByRole('button', { name: 'Sign note' }).click();
+      await history.getByRole('button', { name: 'Sign and make final' }).click();
+      await history.getByText('The note changed since you opened it; the latest version is shown. Make your edits again.').waitFor();
+      expect(await history.getByTestId('intake-note-status').textContent()).toBe('Preliminary, not signed');
+      await expect.poll(() => history.locator(`[data-sentence-id="${smokingId}"]`).textContent()).toBe(OTHER_TAB_SENTENCE);
 
       await history.getByRole('button', { name: 'Sign note' }).click();
       await history.getByRole('button', { name: 'Sign and make final' }).click();

@@ -50,13 +50,13 @@ export function IntakeHistorySection({ patientId }: { patientId: string }) {
           <ErrorNotice error={load.error} onRetry={load.reload} />
         ))}
       {load.status === 'ok' && (
-        <HistoryBody key={`${load.data.compositionId}-${i18n.language}`} patientId={patientId} initial={load.data} reload={load.reload} fill={fill || null} />
+        <HistoryBody key={`${load.data.compositionId}-${i18n.language}`} patientId={patientId} initial={load.data} fill={fill || null} />
       )}
     </Section>
   );
 }
 
-function HistoryBody({ patientId, initial, reload, fill }: { patientId: string; initial: IntakeHistory; reload: () => void; fill: ReactNode }) {
+function HistoryBody({ patientId, initial, fill }: { patientId: string; initial: IntakeHistory; fill: ReactNode }) {
   const { t, i18n } = useTranslation();
   const { user } = useAuth();
   const lang = currentLanguage();
@@ -100,10 +100,12 @@ function HistoryBody({ patientId, initial, reload, fill }: { patientId: string; 
         setNotice({ color: 'teal', text: done });
       } catch (e) {
         if (!(e instanceof ApiError && (e.code === 'VERSION_CONFLICT' || e.code === 'CONFLICT'))) throw e;
-        // Someone else changed the history first: say so and show theirs.
-        setNotice({ color: 'yellow', text: t('intake.history.conflict') });
+        // Someone else changed the history first: show theirs, and say so. Fetched here rather
+        // than by reloading the section, which would unmount this notice before it is read.
         setEditing(undefined);
-        reload();
+        setConfirmSign(false);
+        setHistory(await intakeApi.history(patientId, lang));
+        setNotice({ color: 'yellow', text: t('intake.history.conflict') });
       }
     });
   };
