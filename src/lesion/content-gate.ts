@@ -27,7 +27,8 @@ import { z } from 'zod';
 import { AppError } from '../platform/errors.ts';
 import type { RgbImage } from './preprocess.ts';
 import type { QualityCheck } from './types.ts';
-import { components, greyClose } from './segment.ts';
+import { greyClose } from './segment.ts';
+import { longLineCover } from './hair-cover.ts';
 
 /** The second look's closing radius at the 224 px input: removes dark lines up to 5 px wide (hairs), keeps lesions. */
 const HAIR_RADIUS = 2;
@@ -41,14 +42,14 @@ const HAIR_RADIUS = 2;
 const SECOND_LOOK_MIN = 0.3;
 
 /**
- * Hair cover: the share of the 224 px crop under long thin dark lines, i.e. pixels the
- * closing lifts by more than HAIR_LIFT grey levels, in connected runs whose bounding box
- * spans at least HAIR_SPAN pixels (hairs cross the picture; letters and cell nuclei do not).
- * Measured 2026-11-28 on the gate's refusals among the 636 test-split images with synthetic
- * hair whose second look finds some dermoscopy: 25 hairs, 5th percentile 0.13 (145 images);
- * 8 hairs, median 0.087 (12). Refused pictures of other things: the document fixture 0 (its
- * text lifts 0.26 of the crop, in short runs), an immunohistochemistry slide 0.022; a
- * motorcycle or a china pattern never get here (their second look finds no dermoscopy).
+ * Hair cover: the share of the 224 px crop under long thin dark lines (hair-cover.ts): pixels
+ * the closing lifts by more than HAIR_LIFT grey levels, in runs spanning at least HAIR_SPAN
+ * pixels (hairs cross the picture; letters and cell nuclei do not). Measured 2026-11-28 on
+ * the gate's refusals among the 636 test-split images with synthetic hair whose second look
+ * finds some dermoscopy: 25 hairs, 5th percentile 0.13 (145 images); 8 hairs, median 0.087
+ * (12). Refused pictures of other things: the document fixture 0 (its text lifts 0.26 of the
+ * crop, in short runs), an immunohistochemistry slide 0.022; a motorcycle or a china pattern
+ * never get here (their second look finds no dermoscopy).
  */
 const HAIR_COVER_MAX = 0.05;
 const HAIR_LIFT = 25;
@@ -186,33 +187,6 @@ export async function openContentGate(dir: string = DEFAULT_GATE_DIR): Promise<C
     return p;
   }
 
-  /** Share of the crop under long thin dark lines (see HAIR_COVER_MAX). */
-  function hairCover(data: Buffer): number {
-    const plane = crop * crop;
-    const luma = new Float32Array(plane);
-    for (let i = 0; i < plane; i++) luma[i] = 0.299 * data[3 * i]! + 0.587 * data[3 * i + 1]! + 0.114 * data[3 * i + 2]!;
-    const closed = greyClose(luma, crop, crop, HAIR_RADIUS);
-    const lines = new Uint8Array(plane);
-    for (let i = 0; i < plane; i++) if (closed[i]! - luma[i]! > HAIR_LIFT) lines[i] = 1;
-    const { labels, sizes } = components(lines, crop, crop);
-    // Each run's bounding box: [minX, minY, maxX, maxY].
-    const box = new Int32Array(4 * sizes.length).fill(-1);
-    for (let i = 0; i < plane; i++) {
-      const id = labels[i]!;
-      if (id === 0) continue;
-      const x = i % crop;
-      const y = (i - x) / crop;
-      const b = 4 * id;
-      if (box[b] === -1) box.set([x, y, x, y], b);
-      else box.set([Math.min(box[b]!, x), Math.min(box[b + 1]!, y), Math.max(box[b + 2]!, x), Math.max(box[b + 3]!, y)], b);
-    }
-    let under = 0;
-    for (let id = 1; id < sizes.length; id++) {
-      if (Math.hypot(box[4 * id + 2]! - box[4 * id]!, box[4 * id + 3]! - box[4 * id + 1]!) >= HAIR_SPAN) under += sizes[id]!;
-    }
-    return under / plane;
-  }
-
   async function probabilities(img: RgbImage, withoutHair = false): Promise<Float32Array> {
     return classify(await centreCrop(img), withoutHair);
   }
@@ -230,7 +204,7 @@ export async function openContentGate(dir: string = DEFAULT_GATE_DIR): Promise<C
         const second = dermoscopyMass(await classify(data, true));
         if (second >= SECOND_LOOK_MIN) mass = second;
         else if (second >= config.minDermoscopyMass) {
-          const cover = Math.round(hairCover(data) * 1000) / 1000;
+          const cover = Math.round(longLineCover(data, crop, crop, { radius: HAIR_RADIUS, lift: HAIR_LIFT, span: HAIR_SPAN }) * 1000) / 1000;
           hair = { name: HAIR_CHECK, value: cover, limit: HAIR_COVER_MAX, kind: 'max', passed: cover <= HAIR_COVER_MAX };
         }
       }
