@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cropToFieldOfView } from './field-of-view.ts';
 import { decodeImage, type RgbImage } from './preprocess.ts';
-import { fillHoles, otsuThreshold, segmentLesion, shrink } from './segment.ts';
+import { createRng } from '../platform/seed/prng.ts';
+import { fillHoles, greyClose, otsuThreshold, segmentLesion, shrink } from './segment.ts';
 
 const SKIN: [number, number, number] = [222, 172, 150];
 const BROWN: [number, number, number] = [95, 58, 40];
@@ -99,6 +100,31 @@ describe('a ragged mask', () => {
 });
 
 describe('building blocks', () => {
+  it('greyClose is the max then the min over each (2r+1)-square, edges repeated', () => {
+    // Against the definition, pixel by pixel, on noise with a thin dark line and a dark block.
+    const [w, h, r] = [23, 17, 2];
+    const rng = createRng(7);
+    const src = new Float32Array(w * h).map(() => rng.range(100, 200));
+    for (let x = 0; x < w; x++) src[8 * w + x] = 10; // a one-pixel hair: closed away
+    for (let y = 2; y < 9; y++) for (let x = 2; x < 9; x++) src[y * w + x] = 20; // a 7x7 lesion: kept
+    const at = (a: ArrayLike<number>, x: number, y: number) => a[Math.min(Math.max(y, 0), h - 1) * w + Math.min(Math.max(x, 0), w - 1)]!;
+    const square = (a: ArrayLike<number>, pick: (...v: number[]) => number) => {
+      const out = new Float32Array(w * h);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const around: number[] = [];
+          for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) around.push(at(a, x + dx, y + dy));
+          out[y * w + x] = pick(...around);
+        }
+      }
+      return out;
+    };
+    const expected = square(square(src, Math.max), Math.min);
+    expect(Array.from(greyClose(src, w, h, r))).toEqual(Array.from(expected));
+    expect(greyClose(src, w, h, r)[8 * w + 15]).toBeGreaterThan(100);
+    expect(greyClose(src, w, h, r)[5 * w + 5]).toBe(20);
+  });
+
   it('Otsu splits a two-level histogram between the levels', () => {
     const t = otsuThreshold([...Array(50).fill(40), ...Array(50).fill(200)]);
     expect(t).toBeGreaterThanOrEqual(40);
