@@ -20,12 +20,6 @@ export function shadesOfGrayIlluminant(value: (channel: number, i: number) => nu
 }
 
 function wholePower(p: number): (v: number) => number {
-  if (p === 6) {
-    return (v) => {
-      const v3 = v * v * v;
-      return v3 * v3;
-    };
-  }
   return (v) => {
     let r = v;
     for (let k = 1; k < p; k++) r *= v;

@@ -204,7 +204,7 @@ export async function openContentGate(dir: string = DEFAULT_GATE_DIR): Promise<C
         const second = dermoscopyMass(await classify(data, true));
         if (second >= SECOND_LOOK_MIN) mass = second;
         else if (second >= config.minDermoscopyMass) {
-          const cover = Math.round(longLineCover(data, crop, crop, { radius: HAIR_RADIUS, lift: HAIR_LIFT, span: HAIR_SPAN }) * 1000) / 1000;
+          const cover = Math.round(longLineCover({ data, width: crop, height: crop }, { radius: HAIR_RADIUS, lift: HAIR_LIFT, span: HAIR_SPAN }) * 1000) / 1000;
           hair = { name: HAIR_CHECK, value: cover, limit: HAIR_COVER_MAX, kind: 'max', passed: cover <= HAIR_COVER_MAX };
         }
       }

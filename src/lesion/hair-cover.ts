@@ -8,6 +8,8 @@
  * when its 8-connected run's bounding box spans at least `span` pixels corner to corner.
  * Hairs cross the picture; letters, cell nuclei and pores make short runs.
  */
+import type { RgbImage } from './preprocess.ts';
+import { lumaPlane } from './quality.ts';
 import { components, greyClose } from './segment.ts';
 
 export interface HairCoverOptions {
@@ -19,29 +21,32 @@ export interface HairCoverOptions {
   span: number;
 }
 
-/** Share of the pixels of a `width` x `height` RGB (8-bit, interleaved) picture under long thin dark lines. */
-export function longLineCover(rgb: Uint8Array, width: number, height: number, { radius, lift, span }: HairCoverOptions): number {
-  const plane = width * height;
-  const luma = new Float32Array(plane);
-  for (let i = 0; i < plane; i++) luma[i] = 0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!;
-  const closed = greyClose(luma, width, height, radius);
-  const lines = new Uint8Array(plane);
-  for (let i = 0; i < plane; i++) if (closed[i]! - luma[i]! > lift) lines[i] = 1;
-  const { labels, sizes } = components(lines, width, height);
-  // Each run's bounding box: minX, minY, maxX, maxY.
-  const box = new Int32Array(4 * sizes.length).fill(-1);
-  for (let i = 0; i < plane; i++) {
+/** Share of the picture's pixels under long thin dark lines. */
+export function longLineCover(img: RgbImage, { radius, lift, span }: HairCoverOptions): number {
+  const { width: w, height: h } = img;
+  const luma = lumaPlane(img);
+  const closed = greyClose(luma, w, h, radius);
+  const lines = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) if (closed[i]! - luma[i]! > lift) lines[i] = 1;
+  const { labels, sizes } = components(lines, w, h);
+  // Each run's bounding box.
+  const minX = new Int32Array(sizes.length).fill(w);
+  const minY = new Int32Array(sizes.length).fill(h);
+  const maxX = new Int32Array(sizes.length).fill(-1);
+  const maxY = new Int32Array(sizes.length).fill(-1);
+  for (let i = 0; i < w * h; i++) {
     const id = labels[i]!;
     if (id === 0) continue;
-    const x = i % width;
-    const y = (i - x) / width;
-    const b = 4 * id;
-    if (box[b] === -1) box.set([x, y, x, y], b);
-    else box.set([Math.min(box[b]!, x), Math.min(box[b + 1]!, y), Math.max(box[b + 2]!, x), Math.max(box[b + 3]!, y)], b);
+    const x = i % w;
+    const y = (i - x) / w;
+    if (x < minX[id]!) minX[id] = x;
+    if (x > maxX[id]!) maxX[id] = x;
+    if (y < minY[id]!) minY[id] = y;
+    if (y > maxY[id]!) maxY[id] = y;
   }
   let under = 0;
   for (let id = 1; id < sizes.length; id++) {
-    if (Math.hypot(box[4 * id + 2]! - box[4 * id]!, box[4 * id + 3]! - box[4 * id + 1]!) >= span) under += sizes[id]!;
+    if (Math.hypot(maxX[id]! - minX[id]!, maxY[id]! - minY[id]!) >= span) under += sizes[id]!;
   }
-  return under / plane;
+  return under / (w * h);
 }
