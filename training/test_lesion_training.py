@@ -496,6 +496,40 @@ class FullRecipeEndToEndTest(unittest.TestCase):
         self.assertEqual(card["training"]["source_weights"], {"ham10000": 1.0, "isic2017": 2.0})
         self.assertTrue(os.path.exists(os.path.join(out, "reliability.png")))
 
+    def test_a_shipped_network_rebuilt_from_its_onnx_file_is_the_same_network(self) -> None:
+        import run_from_onnx
+
+        runs = os.path.join(self.tmp, "runs-rebuild")
+        first, second, fixtures = (os.path.join(self.tmp, n) for n in ("ship-1", "ship-2", "fixtures-1"))
+        self._main("--recipe", "full", "--runs", "1", "--full-epochs", "1", "--train-only", runs, "--device", "cpu")
+        self._main("--recipe", "full", "--load-runs", os.path.join(runs, "run-1.pt"), "--out", first, "--fixtures", fixtures)
+        rebuilt = os.path.join(self.tmp, "rebuilt.pt")
+        argv = sys.argv
+        sys.argv = ["run_from_onnx.py", "--onnx", os.path.join(first, "model.onnx"), "--card", os.path.join(first, "model-card.json"),
+                    "--expected", os.path.join(fixtures, "expected.json"), "--fixtures", fixtures, "--label", "0.9.0", *self.data,
+                    "--out", rebuilt]
+        try:
+            run_from_onnx.main()
+        finally:
+            sys.argv = argv
+        self._main("--recipe", "full", "--load-runs", rebuilt, "--out", second)
+        with open(os.path.join(first, "model-card.json")) as f:
+            a = json.load(f)
+        with open(os.path.join(second, "model-card.json")) as f:
+            b = json.load(f)
+        # The same network, so the same temperature, thresholds and test metrics.
+        self.assertAlmostEqual(a["calibration"]["temperature"], b["calibration"]["temperature"], places=3)
+        for x, y in zip(a["operating_points"], b["operating_points"]):
+            self.assertAlmostEqual(x["melanoma_threshold"], y["melanoma_threshold"], places=3)
+        self.assertAlmostEqual(a["metrics"]["overall"]["melanoma_auc"]["value"], b["metrics"]["overall"]["melanoma_auc"]["value"], places=3)
+        # And the card says where it came from.
+        self.assertEqual(b["training"]["members"], ["0.9.0"])
+        self.assertIn("run_from_onnx.py", b["training"]["made_by"])
+        self.assertIn("0.9.0: every layer fine-tuned", b["model"]["architecture"])
+        self.assertEqual(b["training"]["runs"][0]["from_version"]["sha256"], a["model"]["sha256"])
+        self.assertEqual(b["training"]["runs"][0]["augmentations"], a["training"]["augmentations"])
+        self.assertIn("both on this CPU", b["metrics"]["training_machine_check"]["note"])
+
     def test_load_runs_refuses_runs_from_another_split(self) -> None:
         runs = os.path.join(self.tmp, "runs-other")
         self._main("--recipe", "full", "--runs", "1", "--full-epochs", "1", "--train-only", runs, "--device", "cpu", "--split-seed", "7")
@@ -506,3 +540,49 @@ class FullRecipeEndToEndTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RunFromOnnxTest(unittest.TestCase):
+    """A shipped network rebuilt from its ONNX file must compute what the file computes."""
+
+    def _net(self, seed: int) -> torchvision.models.MobileNetV2:
+        torch.manual_seed(seed)
+        net = ff.classifier_of(torchvision.models.mobilenet_v2(), seed)
+        for m in net.modules():  # non-trivial BatchNorm statistics, so folding them matters
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.data.uniform_(0.5, 1.5)
+                m.bias.data.uniform_(-0.2, 0.2)
+        return net.eval()
+
+    def _rebuilt_logits(self, exported: torch.nn.Module, logw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        import onnx
+        import run_from_onnx
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "model.onnx")
+            torch.onnx.export(exported, x, path, input_names=["image"], output_names=["logits"], opset_version=13, do_constant_folding=True)
+            state = run_from_onnx.rebuild(onnx.load(path), logw)
+        with torch.inference_mode():
+            return ff.Ensemble([ff.net_from_state(torchvision.models.mobilenet_v2(), state)], logw).eval()(x)
+
+    def test_full_recipe_export_with_a_separate_class_weight_correction(self) -> None:
+        logw = torch.log(torch.tensor([1.1, 0.2, 3.4, 5.1, 1.2, 12.0, 10.0]))
+        exported = ff.Ensemble([self._net(1)], logw).eval()
+        x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+        with torch.inference_mode():
+            want = exported(x)
+        got = self._rebuilt_logits(exported, logw, x)
+        self.assertLess(float((got - want).abs().max()), 1e-3)
+
+    def test_partial_recipe_export_with_the_correction_folded_into_the_head(self) -> None:
+        logw = torch.log(torch.tensor([1.1, 0.2, 3.4, 5.1, 1.2, 12.0, 10.0]))
+        net = self._net(2)
+        with torch.no_grad():
+            net.classifier[1].bias -= logw  # what train_lesion.Exported does
+        x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+        with torch.inference_mode():
+            want = net(x)
+        got = self._rebuilt_logits(net, logw, x)
+        self.assertLess(float((got - want).abs().max()), 1e-3)

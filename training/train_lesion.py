@@ -581,8 +581,22 @@ def full_runs(args, records, train_idx, cal, y, sources, backbone, weights) -> l
 
 
 def run_label(run: dict) -> str:
-    """How a run is named in logs and on the card: its seed, and 'swa' for a weight average."""
+    """How a run is named in logs and on the card: an earlier version's number for a network
+    rebuilt from its ONNX file (run_from_onnx.py), else its seed, and 'swa' for a weight average."""
+    if run.get("label"):
+        return str(run["label"])
     return f"{run['seed']}-swa" if run.get("variant") == "swa" else str(run["seed"])
+
+
+def rebuilt(members: list[dict]) -> bool:
+    """Whether the members are earlier versions' networks rebuilt by run_from_onnx.py."""
+    return any("from_version" in m for m in members)
+
+
+def member_architecture(m: dict) -> str:
+    """Which layers a member fine-tuned, from its own recipe text."""
+    partial = str(m.get("recipe") or "").startswith("partial")
+    return f"features[0:{STEM_END}] frozen (ImageNet), the rest fine-tuned" if partial else "every layer fine-tuned"
 
 
 def choose_members(runs: list[dict], yc: np.ndarray, sc: np.ndarray, logw: torch.Tensor, margin: float) -> tuple[list[int], dict]:
@@ -627,18 +641,23 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
     from augment import BATCHED_NOTE
 
     isic_weights = [m["isic_weight"] for m in members]
+    old = rebuilt(members)
     return {
         "command": cmd + " --recipe full" + ("" if args.seed == 1 else f" --seed {args.seed}"),
         "seed": args.seed,
         "recipe": (
-            f"full fine-tuning: every layer of the ImageNet MobileNetV2 with a new 7-class head, AdamW (lr {args.full_lr:g} backbone, "
+            "the logits of earlier versions' networks averaged, each rebuilt from its shipped ONNX file (training/run_from_onnx.py) "
+            "and trained by its own recipe (runs[].recipe); chosen, calibrated and evaluated together here"
+            if old
+            else f"full fine-tuning: every layer of the ImageNet MobileNetV2 with a new 7-class head, AdamW (lr {args.full_lr:g} backbone, "
             f"{3 * args.full_lr:g} head, weight decay 1e-4, one epoch of linear warm-up then cosine), batch 64, bfloat16 autocast on the GPU; "
             "every epoch visits each training image once in a fresh augmented view; the epoch kept is chosen on the calibration split "
             f"with the {ff.VIEWS}-view average; {args.runs} runs with seeds {args.seed}..{args.seed + args.runs - 1}"
         ),
         "runs": [
             {"run": run_label(m), "seed": m["seed"], "chosen_epoch": m["epoch"], "epochs": m["epochs_run"], "lr": m["lr"], "isic_weight": m["isic_weight"],
-             "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"]}
+             "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"],
+             **({"recipe": m["recipe"], "augmentations": m.get("augmentations"), "from_version": m["from_version"]} if "from_version" in m else {})}
             for m in members
         ],
         "members": [run_label(m) for m in members],
@@ -647,18 +666,23 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
         **class_weighting(weights),
         "source_weights": {"ham10000": 1.0, "isic2017": isic_weights[0] if len(set(isic_weights)) == 1 else isic_weights},
         "split": SPLIT_TEXT,
-        "augmentations": AUGMENTATIONS + [BATCHED_NOTE],
+        "augmentations": "each member's own (runs[].augmentations)" if old else AUGMENTATIONS + [BATCHED_NOTE],
         "shortcuts": SHORTCUTS,
         "data": data_sources,
         "pretrained": PRETRAINED_TEXT,
         "made_by": (
-            "runs trained on the GPU machine with --train-only, then chosen, evaluated and exported here with --load-runs (training/README.md)"
+            "networks of earlier versions rebuilt from their ONNX files (training/run_from_onnx.py), then chosen, evaluated and exported here with --load-runs (training/README.md)"
+            if old
+            else "runs trained on the GPU machine with --train-only, then chosen, evaluated and exported here with --load-runs (training/README.md)"
             if args.load_runs
             else "trained, evaluated and exported in one command"
         ),
         "fine_tune_seconds": round(sum(m["seconds"] for m in members), 1),
         "evaluation_seconds": round(t_eval, 1),
-        "hardware": f"training: {members[0]['hardware']} (runs in parallel on one GPU); evaluation and export: CPU, {args.threads} threads",
+        "hardware": (
+            "training: " + "; ".join(f"{run_label(m)} on {m['hardware']}" for m in members) if old
+            else f"training: {members[0]['hardware']} (runs in parallel on one GPU)"
+        ) + f"; evaluation and export: CPU, {args.threads} threads",
     }
 
 
@@ -785,7 +809,11 @@ def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, spli
         "images": int(len(cal)),
         "mean_abs_logit_difference": float(f"{float(drift.mean()):.3g}"),
         "max_abs_logit_difference": float(f"{float(drift.max()):.3g}"),
-        "note": "exported float32 network on this CPU vs the training machine's bfloat16 logits, calibration split, all views",
+        "note": (
+            "exported float32 network vs the rebuilt members' float32 logits, both on this CPU (run_from_onnx.py; each member also reproduced its own version's parity fixtures)"
+            if rebuilt(members)
+            else "exported float32 network on this CPU vs the training machine's bfloat16 logits, calibration split, all views"
+        ),
     }
     metrics["member_choice"] = choice
     log(f"  one view: mel AUC {metrics['tta']['overall']['one_view']['melanoma_auc']}")
@@ -1057,7 +1085,11 @@ def main() -> None:
             "sha256": sha256(onnx_path),
             "bytes": os.path.getsize(onnx_path),
             "architecture": (
-                (f"{len(members)} x " if len(members) > 1 else "")
+                f"{len(members)} x MobileNetV2 1.0 (ImageNet, ../shared/pretrained/mobilenetv2-12-int8, float32 state_dict) at 224 px, "
+                "global average pool, dropout 0.2, linear 1280-7, logits averaged: "
+                + "; ".join(f"{run_label(m)}: {member_architecture(m)}" for m in members)
+                if args.recipe == "full" and rebuilt(members)
+                else (f"{len(members)} x " if len(members) > 1 else "")
                 + "MobileNetV2 1.0 (ImageNet, ../shared/pretrained/mobilenetv2-12-int8, float32 state_dict) at 224 px, every layer fine-tuned, "
                 "global average pool, dropout 0.2, linear 1280-7"
                 + (" (logits of the networks averaged)" if len(members) > 1 else "")
