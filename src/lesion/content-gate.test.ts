@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors.ts';
-import { DEFAULT_GATE_DIR, GATE_CHECK, HAIR_CHECK, openContentGate, type ContentGate } from './content-gate.ts';
+import { DEFAULT_GATE_DIR, GATE_CHECK, HAIR_CHECK, gateRefusal, openContentGate, type ContentGate } from './content-gate.ts';
 import { decodeForAnalysis, type DecodedImage } from './decode.ts';
 import { assessQuality } from './quality.ts';
 
@@ -71,6 +71,16 @@ describe('content gate', () => {
     expect(check.passed).toBe(false);
     expect(hair).toMatchObject({ name: HAIR_CHECK, kind: 'max', passed: false });
     expect(hair!.value).toBeGreaterThan(3 * hair!.limit);
+  });
+
+  it('names hair when hair is so thick that even the second look sees no skin (thick-hair.jpg)', async () => {
+    const img = await load('thick-hair.jpg');
+    const inSet = new Set(gate.config.dermoscopyClasses);
+    const secondLook = (await gate.probabilities(img, true)).reduce((s, p, i) => s + (inSet.has(i) ? p : 0), 0);
+    expect(secondLook, 'the 5 px closing leaves too much hair to see dermoscopy').toBeLessThan(gate.config.minDermoscopyMass);
+    const { check, hair } = await gate.check(img);
+    expect(check.passed).toBe(false);
+    expect(gateRefusal({ check, hair, topLabels: [] })?.reason).toBe('hair-obscured');
   });
 
   it('does not call text or other pictures hair: their dark strokes are short', async () => {
