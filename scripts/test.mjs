@@ -47,7 +47,7 @@ vitest('unit and integration tests', 'vitest.config.ts', path.join(tmp, 'unit.js
 const python = process.env.PYTHON ?? '/usr/bin/python3';
 const hasTorch = spawnSync(python, ['-c', 'import torch, torchvision, PIL, sklearn'], { stdio: 'ignore' }).status === 0;
 if (!hasTorch && process.env.CI !== 'true') {
-  console.log(`\n=== training tests (Python) ===\nskipped: ${python} cannot import torch, torchvision, PIL and sklearn (Debian: apt-get install -y python3-torch python3-torchvision python3-pil python3-sklearn)`);
+  console.log(`\n=== training tests (Python) ===\nskipped: ${python} cannot import torch, torchvision, PIL and sklearn (Debian: apt-get install -y python3-torch python3-torchvision python3-pil python3-sklearn python3-onnx)`);
   skipped += 1;
 } else {
   console.log('\n=== training tests (Python) ===');

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import sys
@@ -24,6 +25,9 @@ import stage_remote  # noqa: E402
 import train_lesion as tl  # noqa: E402
 from augment import augment, augment_batched, hair, ink, layer_bank, overlay_banks, ruler  # noqa: E402
 from lesion_preprocess import CLASSES  # noqa: E402
+
+# run_from_onnx.py reads ONNX files with the onnx package (Debian: python3-onnx; CI installs it).
+NEEDS_ONNX = unittest.skipUnless(importlib.util.find_spec("onnx"), "the onnx package is not installed (apt-get install -y python3-onnx)")
 
 
 def _records(n_groups: int, per_group: int, source: str, dx: str, prefix: str) -> list[tl.Record]:
@@ -496,6 +500,7 @@ class FullRecipeEndToEndTest(unittest.TestCase):
         self.assertEqual(card["training"]["source_weights"], {"ham10000": 1.0, "isic2017": 2.0})
         self.assertTrue(os.path.exists(os.path.join(out, "reliability.png")))
 
+    @NEEDS_ONNX
     def test_a_shipped_network_rebuilt_from_its_onnx_file_is_the_same_network(self) -> None:
         import run_from_onnx
 
@@ -542,6 +547,7 @@ if __name__ == "__main__":
     unittest.main()
 
 
+@NEEDS_ONNX
 class RunFromOnnxTest(unittest.TestCase):
     """A shipped network rebuilt from its ONNX file must compute what the file computes."""
 
