@@ -642,22 +642,31 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
 
     isic_weights = [m["isic_weight"] for m in members]
     old = rebuilt(members)
+    recipe = (
+        f"full fine-tuning: every layer of the ImageNet MobileNetV2 with a new 7-class head, AdamW (lr {args.full_lr:g} backbone, "
+        f"{3 * args.full_lr:g} head, weight decay 1e-4, one epoch of linear warm-up then cosine), batch 64, bfloat16 autocast on the GPU; "
+        "every epoch visits each training image once in a fresh augmented view; the epoch kept is chosen on the calibration split "
+        f"with the {ff.VIEWS}-view average; {args.runs} runs with seeds {args.seed}..{args.seed + args.runs - 1}"
+    )
+    augmentations = AUGMENTATIONS + [BATCHED_NOTE]
+
+    def own(m: dict) -> dict:
+        """With earlier versions among the members, each says how it was trained."""
+        return {"recipe": m.get("recipe", recipe), "augmentations": m.get("augmentations", augmentations),
+                **({"from_version": m["from_version"]} if "from_version" in m else {})}
+
     return {
         "command": cmd + " --recipe full" + ("" if args.seed == 1 else f" --seed {args.seed}"),
         "seed": args.seed,
         "recipe": (
-            "the logits of earlier versions' networks averaged, each rebuilt from its shipped ONNX file (training/run_from_onnx.py) "
-            "and trained by its own recipe (runs[].recipe); chosen, calibrated and evaluated together here"
+            "the members' logits averaged, each trained by its own recipe (runs[].recipe), earlier versions' networks rebuilt from "
+            "their shipped ONNX files (training/run_from_onnx.py); chosen, calibrated and evaluated together here"
             if old
-            else f"full fine-tuning: every layer of the ImageNet MobileNetV2 with a new 7-class head, AdamW (lr {args.full_lr:g} backbone, "
-            f"{3 * args.full_lr:g} head, weight decay 1e-4, one epoch of linear warm-up then cosine), batch 64, bfloat16 autocast on the GPU; "
-            "every epoch visits each training image once in a fresh augmented view; the epoch kept is chosen on the calibration split "
-            f"with the {ff.VIEWS}-view average; {args.runs} runs with seeds {args.seed}..{args.seed + args.runs - 1}"
+            else recipe
         ),
         "runs": [
             {"run": run_label(m), "seed": m["seed"], "chosen_epoch": m["epoch"], "epochs": m["epochs_run"], "lr": m["lr"], "isic_weight": m["isic_weight"],
-             "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"],
-             **({"recipe": m["recipe"], "augmentations": m.get("augmentations"), "from_version": m["from_version"]} if "from_version" in m else {})}
+             "seconds": round(m["seconds"], 1), "hardware": m["hardware"], "history": m["history"], **(own(m) if old else {})}
             for m in members
         ],
         "members": [run_label(m) for m in members],
@@ -666,12 +675,12 @@ def full_training_section(args, members: list[dict], weights: torch.Tensor, cmd:
         **class_weighting(weights),
         "source_weights": {"ham10000": 1.0, "isic2017": isic_weights[0] if len(set(isic_weights)) == 1 else isic_weights},
         "split": SPLIT_TEXT,
-        "augmentations": "each member's own (runs[].augmentations)" if old else AUGMENTATIONS + [BATCHED_NOTE],
+        "augmentations": "each member's own (runs[].augmentations)" if old else augmentations,
         "shortcuts": SHORTCUTS,
         "data": data_sources,
         "pretrained": PRETRAINED_TEXT,
         "made_by": (
-            "networks of earlier versions rebuilt from their ONNX files (training/run_from_onnx.py), then chosen, evaluated and exported here with --load-runs (training/README.md)"
+            "chosen, evaluated and exported here with --load-runs, earlier versions' networks rebuilt from their ONNX files by training/run_from_onnx.py (training/README.md)"
             if old
             else "runs trained on the GPU machine with --train-only, then chosen, evaluated and exported here with --load-runs (training/README.md)"
             if args.load_runs
@@ -811,6 +820,8 @@ def full_evaluation(args, records, runs, backbone, weights, y, yn, sources, spli
         "max_abs_logit_difference": float(f"{float(drift.max()):.3g}"),
         "note": (
             "exported float32 network vs the rebuilt members' float32 logits, both on this CPU (run_from_onnx.py; each member also reproduced its own version's parity fixtures)"
+            if all("from_version" in m for m in members)
+            else "exported float32 network on this CPU vs the members' own calibration logits (the training machine's bfloat16; float32 here for networks rebuilt by run_from_onnx.py), all views"
             if rebuilt(members)
             else "exported float32 network on this CPU vs the training machine's bfloat16 logits, calibration split, all views"
         ),
