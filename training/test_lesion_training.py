@@ -522,11 +522,13 @@ class FullRecipeEndToEndTest(unittest.TestCase):
             a = json.load(f)
         with open(os.path.join(second, "model-card.json")) as f:
             b = json.load(f)
-        # The same network, so the same temperature, thresholds and test metrics.
-        self.assertAlmostEqual(a["calibration"]["temperature"], b["calibration"]["temperature"], places=3)
-        for x, y in zip(a["operating_points"], b["operating_points"]):
-            self.assertAlmostEqual(x["melanoma_threshold"], y["melanoma_threshold"], places=3)
-        self.assertAlmostEqual(a["metrics"]["overall"]["melanoma_auc"]["value"], b["metrics"]["overall"]["melanoma_auc"]["value"], places=3)
+        # The same network: the rebuilt run's calibration logits are the trained run's.
+        trained = torch.load(os.path.join(runs, "run-1.pt"), weights_only=False)["calib_logits"]
+        again = torch.load(rebuilt, weights_only=False)["calib_logits"]
+        self.assertLess(float((trained - again).abs().max()), 1e-4)  # measured: about 1e-7
+        # Step 3 on either then fits about the same temperature (LBFGS on 36 images moves in the
+        # fourth digit with float32 rounding; thresholds and AUC there can jump between images).
+        self.assertLess(abs(a["calibration"]["temperature"] / b["calibration"]["temperature"] - 1), 0.02)
         # And the card says where it came from.
         self.assertEqual(b["training"]["members"], ["0.9.0"])
         self.assertIn("run_from_onnx.py", b["training"]["made_by"])
