@@ -40,7 +40,7 @@ sys.path.insert(0, HERE)
 
 import full_finetune as ff  # noqa: E402
 from lesion_preprocess import CLASSES, preprocess_file  # noqa: E402
-from train_lesion import full_logits, log, optimised, read_folder, split_groups  # noqa: E402
+from train_lesion import full_logits, log, optimised, read_folder, split_sides  # noqa: E402
 
 
 def folded_convs(model: onnx.ModelProto) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray, np.ndarray | None]:
@@ -128,8 +128,7 @@ def main() -> None:
         raise SystemExit(f"the rebuilt network does not reproduce {args.expected} (max |diff| {worst:.3g})")
 
     records = [r for d in args.data for r in read_folder(d) if not r.sticker]
-    assign = split_groups(records, args.split_seed)
-    cal = np.array([i for i, r in enumerate(records) if assign[r.group] == "calib"])
+    cal = np.flatnonzero(split_sides(records, args.split_seed) == "calib")
     calib_logits = full_logits(optimised(net), records, cal, ff.VIEWS) + logw  # raw, as a GPU run stores them
     training = card["training"]
     # A full-recipe card lists its runs; a partial-recipe card is itself the one run.

@@ -156,6 +156,13 @@ def split_groups(records: list[Record], seed: int) -> dict[str, str]:
     return assign
 
 
+def split_sides(records: list[Record], seed: int) -> np.ndarray:
+    """Each record's side of split_groups' split ("train", "calib" or "test"), in record order:
+    the calibration images a run file lists must come out the same wherever they are chosen."""
+    assign = split_groups(records, seed)
+    return np.array([assign[r.group] for r in records])
+
+
 # ----------------------------------------------------------------------------- features
 
 # features[0:14] of MobileNetV2 (ImageNet) stay frozen and are run once per view; at 224 px
@@ -884,8 +891,7 @@ def main() -> None:
     stickers = [r for r in records if r.sticker]
     records = [r for r in records if not r.sticker]
     log(f"set aside {len(stickers)} ISIC 2017 sticker nevi (never trained on, scored separately)")
-    assign = split_groups(records, args.seed if args.split_seed is None else args.split_seed)
-    split = np.array([assign[r.group] for r in records])
+    split = split_sides(records, args.seed if args.split_seed is None else args.split_seed)
     y = torch.tensor([CLASSES.index(r.dx) for r in records])
     yn = y.numpy()
     sources = np.array([r.source for r in records])
